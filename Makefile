@@ -1,0 +1,47 @@
+# Two commands for a new user: `make demo` and `make test`. Everything else is optional.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint unit integration up down status lock bench clean
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+## Install, start the embedded stack, run the pipelines on simulated data, stop.
+demo: $(STAMP)
+	$(BIN)/python -m dataops.devstack demo
+
+## Install what is missing, lint, run the whole test suite.
+test: $(STAMP) lint
+	$(BIN)/python -m pytest tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check dags plugins include tests bench scripts
+
+## Keep the embedded stack (Airflow UI, S3, SMTP) running while you work.
+up: $(STAMP)
+	$(BIN)/python -m dataops.devstack up
+
+down:
+	@test -x $(BIN)/python && $(BIN)/python -m dataops.devstack down || true
+
+status: $(STAMP)
+	$(BIN)/python -m dataops.devstack status
+
+## Regenerate constraints.txt from a clean install of requirements.txt.
+lock:
+	rm -rf /tmp/dataops-lock && $(PYTHON) -m venv /tmp/dataops-lock
+	/tmp/dataops-lock/bin/pip install --quiet -r requirements.txt
+	/tmp/dataops-lock/bin/pip freeze --exclude-editable > constraints.txt
+
+bench: $(STAMP)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean: down
+	rm -rf .local

@@ -1,0 +1,119 @@
+"""``python -m dataops.devstack up|down|demo|env|status``: run the embedded stack on this machine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+from dataops.devstack import processes
+from dataops.devstack.settings import StackSettings, stack_env, write_env_file
+
+SERVICES = ("s3", "smtp", "airflow")
+
+
+def _env(settings: StackSettings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(stack_env(settings))
+    return env
+
+
+def start_services(settings: StackSettings, *, airflow: bool) -> dict[str, str]:
+    """Start the S3 endpoint and the SMTP sink (and ``airflow standalone`` when asked)."""
+    env = _env(settings)
+    for folder in (settings.airflow_home, settings.mail_dir, settings.log_dir, settings.run_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    write_env_file(settings)
+    py = sys.executable
+    wanted = {
+        "s3": ([py, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(settings.s3_port)], settings.s3_port, 60),
+        "smtp": ([py, "-m", "dataops.devstack.smtp_sink", "--port", str(settings.smtp_port),
+                  "--dir", str(settings.mail_dir)], settings.smtp_port, 30),
+    }
+    if airflow:
+        wanted["airflow"] = ([os.path.join(os.path.dirname(py), "airflow"), "standalone"], settings.api_port, 240)
+    for name, (cmd, port, timeout) in wanted.items():
+        if processes.running(name, settings.run_dir):
+            continue
+        if processes.port_open(port):
+            raise SystemExit(f"port {port} for {name} is taken by another program; set DATAOPS_{name.upper()}_PORT")
+        processes.start(name, cmd, env, settings.run_dir, settings.log_dir)
+        processes.wait_for_port(port, timeout, name, settings.log_dir / f"{name}.log")
+    return env
+
+
+def stop_services(settings: StackSettings) -> None:
+    for name in reversed(SERVICES):
+        if processes.stop(name, settings.run_dir):
+            print(f"stopped {name}")
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run([os.path.join(os.path.dirname(sys.executable), "airflow"), "db", "migrate"],
+                   env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def admin_password(settings: StackSettings, wait: float = 30.0) -> str:
+    path = settings.airflow_home / "passwords.json"
+    deadline = time.monotonic() + wait
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    if not path.exists():
+        return f"(not generated yet: see {path})"
+    return json.loads(path.read_text()).get("admin", "?")
+
+
+def where_to_look(settings: StackSettings, ui_running: bool) -> str:
+    ui = f"Airflow UI:   {settings.ui_url}  (user admin, password {admin_password(settings)})"
+    if not ui_running:
+        ui = f"Airflow UI:   run `make up`, then open {settings.ui_url} (user admin; `make up` prints the password)"
+    return "\n".join([
+        ui,
+        f"Mail folder:  {settings.mail_dir}  (every alert email as an .eml file)",
+        f"Warehouse:    {settings.warehouse_path}  (DuckDB)",
+        f"S3 endpoint:  {settings.s3_endpoint}  (buckets landing, models)",
+        f"Shell env:    source {settings.state / 'stack.env'}  (to use the airflow CLI)",
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dataops.devstack", description=__doc__)
+    parser.add_argument("command", choices=["up", "down", "demo", "env", "status"])
+    args = parser.parse_args(argv)
+    settings = StackSettings.from_env()
+
+    if args.command == "env":
+        print(write_env_file(settings))
+    elif args.command == "status":
+        for name in SERVICES:
+            print(f"{name:8s} {'running' if processes.running(name, settings.run_dir) else 'stopped'}")
+    elif args.command == "down":
+        stop_services(settings)
+    elif args.command == "up":
+        env = start_services(settings, airflow=False)
+        migrate(env)
+        start_services(settings, airflow=True)
+        print("The embedded stack is up.\n" + where_to_look(settings, ui_running=True))
+        print("Stop it with `make down`.")
+    elif args.command == "demo":
+        was_up = processes.running("s3", settings.run_dir)
+        env = start_services(settings, airflow=False)
+        try:
+            migrate(env)
+            demo = settings.repo / "scripts" / "demo.py"
+            result = subprocess.run([sys.executable, str(demo)], env=env, cwd=settings.repo)
+        finally:
+            if not was_up:
+                stop_services(settings)
+        if result.returncode != 0:
+            print("The demo failed: see the output above.", file=sys.stderr)
+            return result.returncode
+        print("\nThe demo finished. Where to look:\n" + where_to_look(settings, ui_running=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""Where the warehouse is, independent of how the caller learned it (Airflow connection, env, CLI)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+
+@dataclass(frozen=True)
+class WarehouseLocation:
+    """A DuckDB file or a PostgreSQL database.
+
+    :param kind: ``duckdb`` or ``postgres``.
+    :param path: the DuckDB file (kind ``duckdb``).
+    :param host: PostgreSQL host; ``port``, ``user``, ``password`` and ``database`` likewise.
+    """
+
+    kind: str
+    path: str | None = None
+    host: str | None = None
+    port: int = 5432
+    user: str | None = None
+    password: str | None = None
+    database: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("duckdb", "postgres"):
+            raise ValueError(f"warehouse kind must be 'duckdb' or 'postgres', got {self.kind!r}")
+        if self.kind == "duckdb" and not self.path:
+            raise ValueError("a DuckDB warehouse needs a file path (the connection's host field)")
+
+    @classmethod
+    def duckdb(cls, path: str | os.PathLike) -> WarehouseLocation:
+        return cls(kind="duckdb", path=str(path))
+
+    @classmethod
+    def from_env(cls) -> WarehouseLocation:
+        """``DATAOPS_WAREHOUSE_URL`` (``postgresql://...``) or ``DATAOPS_WAREHOUSE_PATH`` (DuckDB file)."""
+        url = os.environ.get("DATAOPS_WAREHOUSE_URL")
+        if url:
+            from sqlalchemy.engine import make_url
+
+            u = make_url(url)
+            return cls(kind="postgres", host=u.host, port=u.port or 5432, user=u.username, password=u.password,
+                       database=u.database)
+        path = os.environ.get("DATAOPS_WAREHOUSE_PATH")
+        if not path:
+            raise RuntimeError("set DATAOPS_WAREHOUSE_PATH (DuckDB file) or DATAOPS_WAREHOUSE_URL (PostgreSQL)")
+        return cls.duckdb(path)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.kind == "duckdb":
+            return f"duckdb:///{self.path}"
+        auth = quote(self.user or "postgres")
+        if self.password:
+            auth += ":" + quote(self.password)
+        return f"postgresql+psycopg2://{auth}@{self.host}:{self.port}/{self.database}"
+
+    def engine(self, **kwargs: Any):
+        """A SQLAlchemy engine (DuckDB through duckdb-engine, PostgreSQL through psycopg2)."""
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        if self.kind == "duckdb":
+            # One connection per checkout: DuckDB holds a file lock per process, pooling only gets in the way.
+            kwargs.setdefault("poolclass", NullPool)
+        return create_engine(self.sqlalchemy_url, **kwargs)
+
+    @contextmanager
+    def duckdb_connection(self, read_only: bool = False) -> Iterator[Any]:
+        """A native DuckDB connection (fast path for bulk work), closed on exit."""
+        if self.kind != "duckdb":
+            raise RuntimeError("duckdb_connection() needs a DuckDB warehouse")
+        import duckdb
+
+        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+        con = duckdb.connect(self.path, read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()

@@ -1,0 +1,3 @@
+from dataops_airflow.hooks.warehouse import WarehouseHook
+
+__all__ = ["WarehouseHook"]

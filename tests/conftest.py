@@ -1,0 +1,93 @@
+"""Shared fixtures: real services on 127.0.0.1 and an isolated Airflow home per test session.
+
+Airflow reads its configuration when it is first imported, so the ``AIRFLOW_*`` variables are set here,
+at import time of this conftest, before any test module imports Airflow.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="dataops-tests-"))
+
+os.environ.update({
+    "AIRFLOW_HOME": str(_SESSION_DIR / "airflow"),
+    "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+    "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_SESSION_DIR / 'airflow' / 'airflow.db'}",
+    "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+    "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(_SESSION_DIR / "airflow" / "logs"),
+    "DBT_PROFILES_DIR": str(REPO / "dbt_project"),
+})
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip when a service is missing on a developer machine; fail in CI (``CI=true``)."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is not reachable and CI=true: the service must be running in CI")
+    pytest.skip(f"{what} is not reachable")
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A real S3 API (moto's server) on 127.0.0.1, one per test session."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "test-access-key")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test-secret-key")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_client(s3_endpoint):
+    import boto3
+
+    return boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+
+
+@pytest.fixture
+def mail_sink(tmp_path):
+    """A real SMTP server on 127.0.0.1 that stores what it receives as .eml files."""
+    from dataops.devstack.smtp_sink import MailSink
+
+    with MailSink(tmp_path / "mail") as sink:
+        yield sink
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    """Migrate the session's SQLite metadata database once."""
+    airflow = Path(sys.executable).with_name("airflow")
+    subprocess.run([str(airflow), "db", "migrate"], check=True, env=os.environ.copy(),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+
+
+@pytest.fixture
+def stack_connections(monkeypatch, s3_endpoint, mail_sink, tmp_path):
+    """Point ``aws_default``, ``smtp_default`` and ``warehouse_default`` at this test's real services."""
+    from dataops.devstack.settings import connection_env
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    for key, value in connection_env(s3_endpoint, mail_sink.port, warehouse).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("DATAOPS_WAREHOUSE_PATH", str(warehouse))
+    monkeypatch.setenv("DATAOPS_S3_ENDPOINT_URL", s3_endpoint)
+    return {"warehouse": warehouse, "s3_endpoint": s3_endpoint, "mail_sink": mail_sink}
