@@ -22,7 +22,7 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest tests
 
 lint: $(STAMP)
-	$(BIN)/ruff check dags plugins include tests bench scripts
+	$(BIN)/ruff check .
 
 ## Keep the embedded stack (Airflow UI, S3, SMTP) running while you work.
 up: $(STAMP)

@@ -1,0 +1,101 @@
+"""The landing bucket as the upstream system fills it: date partitions, part files, a manifest written last."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from botocore.exceptions import ClientError
+
+from dataops.ingest.errors import BatchNotLanded
+
+QUARANTINE_PREFIX = "quarantine"
+
+
+def partition_prefix(prefix: str, batch_date: str) -> str:
+    return f"{prefix}/batch_date={batch_date}"
+
+
+def manifest_key(prefix: str, batch_date: str) -> str:
+    return f"{partition_prefix(prefix, batch_date)}/_manifest.json"
+
+
+@dataclass(frozen=True)
+class Part:
+    key: str
+    rows: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The upstream system's manifest of one batch."""
+
+    key: str
+    parts: tuple[Part, ...]
+
+    @property
+    def fingerprint(self) -> str:
+        """A checksum of the whole delivery: the same files with the same content give the same value."""
+        text = "\n".join(sorted(f"{p.key}:{p.sha256}" for p in self.parts))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def batch_landed(s3, bucket: str, prefix: str, batch_date: str) -> bool:
+    """True once the batch's manifest exists (the sensor pokes this)."""
+    try:
+        s3.head_object(Bucket=bucket, Key=manifest_key(prefix, batch_date))
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise
+    return True
+
+
+def read_manifest(s3, bucket: str, prefix: str, batch_date: str) -> Manifest:
+    key = manifest_key(prefix, batch_date)
+    try:
+        raw = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            raise BatchNotLanded(f"s3://{bucket}/{key} does not exist: the batch has not landed (yet)") from err
+        raise
+    parts = tuple(Part(key=p["key"], rows=int(p["rows"]), sha256=p["sha256"]) for p in raw["parts"])
+    return Manifest(key=key, parts=parts)
+
+
+def download(s3, bucket: str, key: str, folder: Path) -> tuple[Path, str]:
+    """Fetch ``key`` (from landing, or from the quarantine prefix if an earlier run moved it there).
+
+    :returns: the local path and the SHA-256 of its bytes.
+    """
+    local = folder / key.replace("/", "__")
+    for candidate in (key, f"{QUARANTINE_PREFIX}/{key}"):
+        try:
+            s3.download_file(bucket, candidate, str(local))
+            break
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+                raise
+    else:
+        raise FileNotFoundError(f"s3://{bucket}/{key} is listed in the manifest but is not in the bucket")
+    digest = hashlib.sha256()
+    with open(local, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return local, digest.hexdigest()
+
+
+def move_to_quarantine(s3, bucket: str, key: str) -> str:
+    """Move a rejected file under ``quarantine/`` (copy, then delete the original); never deletes data."""
+    target = f"{QUARANTINE_PREFIX}/{key}"
+    try:
+        s3.copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": key})
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return target  # already moved by an earlier run
+        raise
+    s3.delete_object(Bucket=bucket, Key=key)
+    return target

@@ -1,0 +1,234 @@
+"""Ingest one landed batch into the warehouse, idempotently.
+
+Every landed row ends in exactly one place: the source's raw table, or ``raw.quarantine`` with a reason,
+its source file and line. A file that breaks the contract is rejected whole: its rows are quarantined with
+the contract error and the file is moved to the ``quarantine/`` prefix of the bucket (never deleted).
+Rerunning a date with the same delivery changes nothing (the ledger recognises the checksums); a changed
+delivery is loaded as a new version that replaces the date's partition in one transaction.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import tempfile
+from pathlib import Path
+
+from dataops.datasets.config import DatasetConfig, SourceSpec
+from dataops.ingest import landing
+from dataops.ingest.errors import ContractViolation
+from dataops.ingest.report import FileOutcome, IngestReport
+from dataops.ingest.rules import field, reason_expression, sql_type, type_failure, typed_select
+from dataops.ingest.tables import LEDGER, QUARANTINE, ensure_raw_tables
+from dataops.warehouse import WarehouseLocation
+
+log = logging.getLogger(__name__)
+
+#: A column whose values mostly fail to cast has changed type: that is a contract break, not bad rows.
+TYPE_CHANGE_SHARE = 0.5
+
+
+def read_header(path: Path) -> list[str]:
+    with gzip.open(path, "rt", errors="replace") as fh:
+        return [h.strip() for h in fh.readline().rstrip("\r\n").split(",")]
+
+
+def check_header(key: str, header: list[str], source: SourceSpec) -> dict[str, int]:
+    """Positions of the contract's columns in ``header``; ContractViolation if a column is missing or extra."""
+    expected = source.column_names
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise ContractViolation(key, dupes[0], "each column once", f"{header.count(dupes[0])} columns named so")
+    for col in source.columns:
+        if col.name not in header:
+            extra = [h for h in header if h not in expected]
+            found = f"no such column (unexpected columns: {', '.join(extra)})" if extra else "no such column"
+            raise ContractViolation(key, col.name, f"a column of type {col.type}", found)
+    for name in header:
+        if name not in expected:
+            raise ContractViolation(key, name, f"only the columns {', '.join(expected)}", "an extra column")
+    return {name: header.index(name) for name in expected}
+
+
+def _stage_lines(con, path: Path, key: str) -> None:
+    """Read every line of a gzipped file, numbered, into temp table ``lines`` (line 1 is the header)."""
+    con.execute("DROP TABLE IF EXISTS lines")
+    con.execute(
+        "CREATE TEMP TABLE lines AS SELECT ? AS source_file, CAST(row_number() OVER () AS INTEGER) AS source_line,"
+        " line, string_split(line, ',') AS fields FROM read_csv(?, columns={'line': 'VARCHAR'}, header=false,"
+        " delim=chr(31), quote='', escape='', auto_detect=false, strict_mode=false, compression='gzip')",
+        [key, str(path)],
+    )
+
+
+def _check_types(con, key: str, source: SourceSpec, positions: dict[str, int]) -> None:
+    n = len(positions)
+    bad, total, example = con.execute(
+        f"SELECT count(*) FILTER (WHERE len(fields) <> {n}), count(*), any_value(line) FILTER (WHERE len(fields) <> {n})"
+        " FROM lines WHERE source_line > 1 AND trim(line) <> ''").fetchone()
+    if total and bad / total > TYPE_CHANGE_SHARE:
+        raise ContractViolation(key, "(every column)", f"{n} comma-separated fields per line",
+                                f"{bad / total:.0%} of lines have another count (e.g. {example[:80]!r})")
+    for col in source.columns:
+        failure = type_failure(col, positions[col.name])
+        if failure is None:
+            continue
+        v = field(positions[col.name])
+        bad, total, example = con.execute(
+            f"SELECT count(*) FILTER (WHERE {failure}), count({v}), any_value({v}) FILTER (WHERE {failure}) "
+            f"FROM lines WHERE source_line > 1 AND len(fields) = {n}"
+        ).fetchone()
+        if total and bad / total > TYPE_CHANGE_SHARE:
+            raise ContractViolation(key, col.name, f"values of type {col.type}",
+                                    f"{bad / total:.0%} of values are not (e.g. {example!r})")
+
+
+def _quarantine_file(con, key: str, reason: str) -> int:
+    con.execute("INSERT INTO bad SELECT source_file, source_line, ?, line FROM lines WHERE source_line > 1",
+                [reason])
+    return con.execute("SELECT count(*) FROM lines WHERE source_line > 1").fetchone()[0]
+
+
+def _classify_file(con, source: SourceSpec, positions: dict[str, int]) -> tuple[int, int]:
+    reason = reason_expression(list(source.columns), positions)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE checked AS SELECT *, {reason} AS reason FROM lines "
+                "WHERE source_line > 1")
+    con.execute("INSERT INTO bad SELECT source_file, source_line, reason, line FROM checked WHERE reason IS NOT NULL")
+    con.execute(f"INSERT INTO good SELECT {typed_select(list(source.columns), positions)}, source_file, source_line "
+                "FROM checked WHERE reason IS NULL")
+    return con.execute("SELECT count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason IS NOT NULL) "
+                       "FROM checked").fetchone()
+
+
+def _quarantine_duplicate_keys(con, key_column: str) -> None:
+    """Second and later rows with the same key (within the whole batch) go to quarantine."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE dup AS
+        SELECT source_file, source_line,
+               'duplicate_key: {key_column} ' || {key_column} || ' first seen at ' || first_file || ':' || first_line
+                   AS reason
+        FROM (SELECT *, row_number() OVER w AS n, first_value(source_file) OVER w AS first_file,
+                     first_value(source_line) OVER w AS first_line
+              FROM good WINDOW w AS (PARTITION BY {key_column} ORDER BY source_file, source_line))
+        WHERE n > 1""")
+    con.execute("""INSERT INTO bad SELECT d.source_file, d.source_line, d.reason, l.line FROM dup d
+                   JOIN all_lines l USING (source_file, source_line)""")
+    con.execute("DELETE FROM good WHERE (source_file, source_line) IN (SELECT source_file, source_line FROM dup)")
+
+
+def _previous(con, dataset: str, source: str, batch_date: str):
+    row = con.execute(
+        f"SELECT max(version), any_value(batch_fingerprint ORDER BY version DESC) FROM {LEDGER} "
+        "WHERE dataset = ? AND source = ? AND batch_date = ?", [dataset, source, batch_date]).fetchone()
+    return (row[0] or 0), row[1]
+
+
+def _ledger_report(con, dataset: str, source: str, batch_date: str, version: int) -> IngestReport:
+    rows = con.execute(
+        f"SELECT file_key, sha256, rows_landed, rows_loaded, rows_quarantined, status, message FROM {LEDGER} "
+        "WHERE dataset = ? AND source = ? AND batch_date = ? AND version = ? ORDER BY file_key",
+        [dataset, source, batch_date, version]).fetchall()
+    return IngestReport(dataset, source, batch_date, version, "unchanged", [FileOutcome(*r) for r in rows])
+
+
+def ingest_batch(s3, bucket: str, dataset: DatasetConfig, source_name: str, batch_date: str,
+                 location: WarehouseLocation, workdir: str | Path | None = None) -> IngestReport:
+    """Load one batch of one source into the warehouse.
+
+    :param s3: a boto3 S3 client.
+    :param bucket: the landing bucket.
+    :param dataset: the dataset configuration (contract of each source).
+    :param source_name: which source of the dataset (e.g. ``transactions``, ``chargebacks``).
+    :param batch_date: ``YYYY-MM-DD``.
+    :param location: the warehouse (DuckDB file).
+    :param workdir: where to download the parts (a temporary folder by default).
+    :raises BatchNotLanded: the manifest is missing.
+    """
+    source = dataset.sources[source_name]
+    manifest = landing.read_manifest(s3, bucket, source.prefix, batch_date)
+    with location.duckdb_connection() as con:
+        ensure_raw_tables(con, source)
+        last_version, last_fingerprint = _previous(con, dataset.name, source_name, batch_date)
+        if last_fingerprint == manifest.fingerprint:
+            report = _ledger_report(con, dataset.name, source_name, batch_date, last_version)
+            log.info("batch unchanged since version %s (same checksums): nothing to do", last_version)
+            return report
+        version = last_version + 1
+        report = IngestReport(dataset.name, source_name, batch_date, version, "loaded")
+        _create_work_tables(con, source)
+        with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+            seen: dict[str, str] = {}
+            for part in manifest.parts:
+                report.files.append(_ingest_file(con, s3, bucket, part, source, Path(tmp), seen))
+        _quarantine_duplicate_keys(con, source.key)
+        _recount(con, report)
+        _publish(con, dataset.name, source, batch_date, version, manifest.fingerprint, report)
+    for outcome in report.rejected:
+        landing.move_to_quarantine(s3, bucket, outcome.key)
+    return report
+
+
+def _create_work_tables(con, source: SourceSpec) -> None:
+    cols = ", ".join(f"{c.name} {sql_type(c)}" for c in source.columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE good ({cols}, source_file VARCHAR, source_line INTEGER)")
+    con.execute("CREATE OR REPLACE TEMP TABLE bad (source_file VARCHAR, source_line INTEGER, reason VARCHAR, "
+                "raw_record VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE all_lines (source_file VARCHAR, source_line INTEGER, line VARCHAR)")
+
+
+def _ingest_file(con, s3, bucket: str, part, source: SourceSpec, tmp: Path, seen: dict[str, str]) -> FileOutcome:
+    path, sha = landing.download(s3, bucket, part.key, tmp)
+    _stage_lines(con, path, part.key)
+    landed = con.execute("SELECT count(*) FROM lines WHERE source_line > 1").fetchone()[0]
+    outcome = FileOutcome(key=part.key, sha256=sha, rows_landed=landed)
+    if landed != part.rows:
+        log.warning("%s: manifest says %s rows, the file has %s", part.key, part.rows, landed)
+    if sha != part.sha256:
+        outcome.status, outcome.message = "rejected", f"{part.key}: checksum {sha} differs from the manifest's"
+    elif sha in seen:
+        outcome.status = "duplicate_file"
+        outcome.message = f"{part.key}: same content as {seen[sha]} (duplicate delivery)"
+    else:
+        seen[sha] = part.key
+        try:
+            positions = check_header(part.key, read_header(path), source)
+            _check_types(con, part.key, source, positions)
+        except ContractViolation as err:
+            outcome.status, outcome.message = "rejected", f"contract: {err}"
+        else:
+            con.execute("INSERT INTO all_lines SELECT source_file, source_line, line FROM lines WHERE source_line > 1")
+            _classify_file(con, source, positions)
+            return outcome
+    _quarantine_file(con, part.key, outcome.message)
+    return outcome
+
+
+def _recount(con, report: IngestReport) -> None:
+    loaded = dict(con.execute("SELECT source_file, count(*) FROM good GROUP BY 1").fetchall())
+    quarantined = dict(con.execute("SELECT source_file, count(*) FROM bad GROUP BY 1").fetchall())
+    for f in report.files:
+        f.rows_loaded, f.rows_quarantined = loaded.get(f.key, 0), quarantined.get(f.key, 0)
+
+
+def _publish(con, dataset: str, source: SourceSpec, batch_date: str, version: int, fingerprint: str,
+             report: IngestReport) -> None:
+    """Replace the date's partition, its quarantine rows and add the ledger rows, in one transaction."""
+    cols = ", ".join(source.column_names)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM {source.raw_table} WHERE batch_date = ?", [batch_date])
+        con.execute(f"DELETE FROM {QUARANTINE} WHERE dataset = ? AND source = ? AND batch_date = ?",
+                    [dataset, source.name, batch_date])
+        con.execute(f"INSERT INTO {source.raw_table} SELECT {cols}, CAST(? AS DATE), source_file, source_line, ?, "
+                    "now() FROM good ORDER BY source_file, source_line", [batch_date, version])
+        con.execute(f"INSERT INTO {QUARANTINE} SELECT ?, ?, CAST(? AS DATE), source_file, source_line, reason, "
+                    "raw_record, ?, now() FROM bad ORDER BY source_file, source_line",
+                    [dataset, source.name, batch_date, version])
+        for f in report.files:
+            con.execute(f"INSERT INTO {LEDGER} VALUES (?, ?, CAST(? AS DATE), ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+                        [dataset, source.name, batch_date, version, f.key, f.sha256, fingerprint, f.rows_landed,
+                         f.rows_loaded, f.rows_quarantined, f.status, f.message])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise

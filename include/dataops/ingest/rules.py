@@ -1,0 +1,77 @@
+"""SQL (DuckDB) that splits raw CSV lines into columns and names the first rule each row breaks.
+
+Landed files are read line by line, so every row keeps its source line number and nothing is silently
+skipped: a line either parses into the contract's columns or gets a reason. The upstream contract is
+plain comma-separated values without quoting (values never contain commas).
+"""
+
+from __future__ import annotations
+
+from dataops.datasets.config import ColumnSpec
+
+_SQL_TYPES = {"string": "VARCHAR", "timestamp": "TIMESTAMP", "double": "DOUBLE", "integer": "BIGINT",
+              "date": "DATE"}
+
+
+def sql_type(col: ColumnSpec) -> str:
+    return _SQL_TYPES[col.type]
+
+
+def quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def field(position: int) -> str:
+    """The raw text of the field at 0-based ``position`` (NULL when empty)."""
+    return f"nullif(trim(fields[{position + 1}]), '')"
+
+
+def type_failure(col: ColumnSpec, position: int) -> str | None:
+    """SQL predicate: the field has a value that does not cast to the column's type."""
+    if col.type == "string":
+        return None
+    v = field(position)
+    return f"({v} IS NOT NULL AND TRY_CAST({v} AS {sql_type(col)}) IS NULL)"
+
+
+def column_checks(col: ColumnSpec, position: int) -> list[tuple[str, str]]:
+    """(predicate, reason expression) pairs for one column, in the order they are reported."""
+    v = field(position)
+    name = col.name
+    checks: list[tuple[str, str]] = []
+    if not col.nullable:
+        checks.append((f"{v} IS NULL", quote_literal(f"{name}: missing value")))
+    failure = type_failure(col, position)
+    if failure:
+        checks.append((failure, f"{quote_literal(f'{name}: not a {col.type}: ')} || left({v}, 60)"))
+    if col.pattern:
+        checks.append((f"({v} IS NOT NULL AND NOT regexp_full_match({v}, {quote_literal(col.pattern)}))",
+                       f"{quote_literal(f'{name}: does not match {col.pattern}: ')} || left({v}, 60)"))
+    if col.allowed:
+        values = ", ".join(quote_literal(a) for a in col.allowed)
+        checks.append((f"({v} IS NOT NULL AND {v} NOT IN ({values}))",
+                       f"{quote_literal(f'{name}: not an accepted value: ')} || left({v}, 60)"))
+    if col.min is not None:
+        checks.append((f"(TRY_CAST({v} AS DOUBLE) < {float(col.min)})",
+                       f"{quote_literal(f'{name}: below {col.min}: ')} || {v}"))
+    return checks
+
+
+def reason_expression(columns: list[ColumnSpec], positions: dict[str, int]) -> str:
+    """A SQL expression giving the first broken rule of a line, or NULL for a good row."""
+    n = len(positions)
+    whens = [
+        ("line IS NULL OR trim(line) = ''", quote_literal("empty line")),
+        (f"len(fields) <> {n}", f"'unparseable: expected {n} fields, found ' || len(fields)"),
+    ]
+    for col in columns:
+        whens.extend(column_checks(col, positions[col.name]))
+    body = " ".join(f"WHEN {pred} THEN {reason}" for pred, reason in whens)
+    return f"CASE {body} ELSE NULL END"
+
+
+def typed_select(columns: list[ColumnSpec], positions: dict[str, int]) -> str:
+    """SELECT list that casts a good row's fields to the contract's types, in contract order."""
+    return ", ".join(
+        f"CAST({field(positions[c.name])} AS {sql_type(c)}) AS {c.name}" for c in columns
+    )

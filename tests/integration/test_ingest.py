@@ -1,0 +1,152 @@
+"""Ingest against a real S3 endpoint and a real DuckDB file: conservation, quarantine, contract, idempotency."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from dataops.datasets import load_dataset
+from dataops.ingest import BatchNotLanded, ingest_batch
+from dataops.warehouse import WarehouseLocation
+
+from .landing_helpers import HEADER, land, tx_line
+
+DAY = "2026-03-14"
+
+
+@pytest.fixture
+def bucket(s3_client, request):
+    name = "landing-" + request.node.name.replace("_", "-")[:40].lower()
+    s3_client.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    return WarehouseLocation.duckdb(tmp_path / "wh.duckdb")
+
+
+def _ingest(s3_client, bucket, warehouse, day=DAY):
+    return ingest_batch(s3_client, bucket, load_dataset("transactions"), "transactions", day, warehouse)
+
+
+def _q(warehouse, sql, params=()):
+    with duckdb.connect(warehouse.path, read_only=True) as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+def test_clean_batch_loads_every_row_with_its_line(s3_client, bucket, warehouse):
+    land(s3_client, bucket, DAY, {"part-00000.csv.gz": [tx_line(i) for i in range(1, 101)],
+                                  "part-00001.csv.gz": [tx_line(i) for i in range(101, 151)]})
+    report = _ingest(s3_client, bucket, warehouse)
+    assert (report.rows_landed, report.rows_loaded, report.rows_quarantined) == (150, 150, 0)
+    assert _q(warehouse, "SELECT count(*), count(DISTINCT tx_id), min(batch_date)::VARCHAR FROM raw.transactions") \
+        == [(150, 150, DAY)]
+    # line 2 of part-00001 is its first data row, tx 101
+    assert _q(warehouse, "SELECT tx_id, amount FROM raw.transactions WHERE source_file LIKE '%part-00001%' "
+                         "AND source_line = 2") == [("20260314-00000101", 12.5)]
+
+
+def test_faulty_rows_are_quarantined_with_reason_and_line_and_nothing_is_lost(s3_client, bucket, warehouse):
+    lines = [tx_line(i) for i in range(1, 21)]
+    lines[2] = "garbage;;not,a,row"                        # line 4: wrong field count
+    lines[4] = tx_line(5, amount="")                      # line 6: missing amount
+    lines[6] = tx_line(7, amount="abc")                   # line 8: not a number
+    lines[8] = tx_line(1)                                 # line 10: duplicate of line 2
+    lines[10] = tx_line(11).replace("2026-03-14 10", "2026-13-45 10")  # line 12: bad timestamp
+    land(s3_client, bucket, DAY, {"part-00000.csv.gz": lines, "part-00001.csv.gz": lines})  # + a duplicate file
+    report = _ingest(s3_client, bucket, warehouse)
+
+    landed = 40
+    assert report.rows_landed == landed
+    loaded = _q(warehouse, "SELECT count(*) FROM raw.transactions")[0][0]
+    quarantined = _q(warehouse, "SELECT count(*) FROM raw.quarantine")[0][0]
+    assert loaded + quarantined == landed
+    assert loaded == 15
+    reasons = dict(_q(warehouse, "SELECT source_line, reason FROM raw.quarantine "
+                                 "WHERE source_file LIKE '%part-00000%' ORDER BY 1"))
+    assert reasons[4] == "unparseable: expected 9 fields, found 3"
+    assert reasons[6] == "amount: missing value"
+    assert reasons[8] == "amount: not a double: abc"
+    assert reasons[10].startswith("duplicate_key: tx_id 20260314-00000001 first seen at")
+    assert reasons[12].startswith("tx_ts: not a timestamp")
+    dup_file = _q(warehouse, "SELECT count(*), any_value(reason) FROM raw.quarantine "
+                             "WHERE source_file LIKE '%part-00001%'")[0]
+    assert dup_file[0] == 20 and "duplicate delivery" in dup_file[1]
+    assert _q(warehouse, "SELECT raw_record FROM raw.quarantine WHERE source_line = 4 "
+                         "AND source_file LIKE '%part-00000%'") == [("garbage;;not,a,row",)]
+
+
+@pytest.mark.parametrize(("header", "column", "expected"), [
+    (HEADER.replace("amount", "amt"), "amount", "a column of type double"),
+    (HEADER + ",extra_col", "extra_col", "only the columns"),
+])
+def test_file_breaking_the_contract_is_rejected_whole_and_moved(s3_client, bucket, warehouse, header, column,
+                                                                 expected):
+    good = [tx_line(i) for i in range(1, 11)]
+    bad = [tx_line(i) + (",x" if "extra" in header else "") for i in range(11, 16)]
+    _land_two(s3_client, bucket, good, bad, header)
+    report = _ingest(s3_client, bucket, warehouse)
+    [rejected] = report.rejected
+    assert rejected.key.endswith("part-00001.csv.gz")
+    assert f"column '{column}'" in rejected.message and expected in rejected.message
+    assert rejected.message.startswith("contract: transactions/batch_date=2026-03-14/part-00001.csv.gz")
+    assert _q(warehouse, "SELECT count(*) FROM raw.transactions") == [(10,)]
+    assert _q(warehouse, "SELECT count(*) FROM raw.quarantine WHERE reason LIKE 'contract:%'") == [(5,)]
+    keys = [o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert f"quarantine/transactions/batch_date={DAY}/part-00001.csv.gz" in keys
+    assert f"transactions/batch_date={DAY}/part-00001.csv.gz" not in keys
+
+
+def _land_two(s3_client, bucket, good, bad, bad_header):
+    import gzip
+    import hashlib
+    import json
+
+    entries = []
+    for name, header, lines in (("part-00000.csv.gz", HEADER, good), ("part-00001.csv.gz", bad_header, bad)):
+        key = f"transactions/batch_date={DAY}/{name}"
+        body = gzip.compress(("\n".join([header, *lines]) + "\n").encode(), mtime=0)
+        s3_client.put_object(Bucket=bucket, Key=key, Body=body)
+        entries.append({"key": key, "rows": len(lines), "sha256": hashlib.sha256(body).hexdigest()})
+    s3_client.put_object(Bucket=bucket, Key=f"transactions/batch_date={DAY}/_manifest.json",
+                         Body=json.dumps({"parts": entries}).encode())
+
+
+def test_changed_type_is_a_contract_break(s3_client, bucket, warehouse):
+    lines = [tx_line(i, amount=f"{i}.50 EUR") for i in range(1, 11)]
+    land(s3_client, bucket, DAY, {"part-00000.csv.gz": lines})
+    report = _ingest(s3_client, bucket, warehouse)
+    [rejected] = report.rejected
+    assert "column 'amount': expected values of type double, found 100% of values are not" in rejected.message
+    assert report.rows_loaded == 0 and report.rows_quarantined == 10
+
+
+def test_values_with_the_delimiter_break_the_row_layout_contract(s3_client, bucket, warehouse):
+    lines = [tx_line(i, amount=f"{i},50 EUR") for i in range(1, 11)]
+    land(s3_client, bucket, DAY, {"part-00000.csv.gz": lines})
+    [rejected] = _ingest(s3_client, bucket, warehouse).rejected
+    assert "expected 9 comma-separated fields per line, found 100% of lines have another count" in rejected.message
+
+
+def test_rerun_is_a_no_op_and_a_changed_delivery_replaces_the_partition(s3_client, bucket, warehouse):
+    land(s3_client, bucket, DAY, {"part-00000.csv.gz": [tx_line(i) for i in range(1, 31)]})
+    first = _ingest(s3_client, bucket, warehouse)
+    snapshot = _q(warehouse, "SELECT * EXCLUDE (loaded_at) FROM raw.transactions ORDER BY tx_id")
+    again = _ingest(s3_client, bucket, warehouse)
+    assert (first.version, first.status) == (1, "loaded")
+    assert (again.version, again.status) == (1, "unchanged")
+    assert again.rows_loaded == 30
+    assert _q(warehouse, "SELECT * EXCLUDE (loaded_at) FROM raw.transactions ORDER BY tx_id") == snapshot
+    assert _q(warehouse, "SELECT count(*) FROM raw.ingest_files") == [(1,)]
+
+    land(s3_client, bucket, DAY, {"part-00000.csv.gz": [tx_line(i) for i in range(1, 26)]})  # corrected file
+    changed = _ingest(s3_client, bucket, warehouse)
+    assert (changed.version, changed.status, changed.rows_loaded) == (2, "loaded", 25)
+    assert _q(warehouse, "SELECT count(*), min(ingest_version), max(ingest_version) FROM raw.transactions") \
+        == [(25, 2, 2)]
+
+
+def test_missing_manifest_says_the_batch_has_not_landed(s3_client, bucket, warehouse):
+    with pytest.raises(BatchNotLanded, match="has not landed"):
+        _ingest(s3_client, bucket, warehouse, day="2026-01-01")
