@@ -1,0 +1,166 @@
+"""One alert e-mail per run and dataset, only when something is worth telling.
+
+Order of work in :func:`dispatch_alerts`:
+
+1. create the ``quality`` tables if missing, then flush the outbox (queued messages, oldest first);
+2. a run key already ``sent``/``queued`` for the dataset sends nothing (task retries);
+3. compare today's verdicts with the alert state: new alerts, "still out of control, day N" lines,
+   "back in control" notes; a clean day sends nothing;
+4. render (table, inline control charts, links, label steps, plain-text part) and send; when the SMTP
+   server does not take it (``OSError`` / ``smtplib.SMTPException``) the message goes to the outbox;
+5. write the state, the log row (and the outbox row) in one transaction.
+
+Delivery is at least once: a crash between the SMTP server accepting the message and step 5 sends it again
+on the retry. The quality verdict never depends on any of this.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import Any
+
+from dataops.alerts import tables
+from dataops.alerts.inputs import MetricResult, as_date, chart_points, fill_zones, metric_result
+from dataops.alerts.message import build_message, new_cid
+from dataops.alerts.outbox import DELIVERY_ERRORS, describe, flush_outbox
+from dataops.alerts.render import ChartRef, context, display_name, render_html, render_text, subject_line
+from dataops.alerts.state import Digest, build_digest
+
+log = logging.getLogger(__name__)
+
+#: At most this many inline charts per e-mail (worst metrics first).
+MAX_CHARTS = 3
+#: Batches drawn per chart.
+CHART_POINTS = 60
+
+
+def _clock(now: datetime | None) -> tuple[datetime, datetime]:
+    """(aware UTC for the Date header, naive UTC for TIMESTAMP columns)."""
+    aware = (now or datetime.now(UTC))
+    aware = aware.replace(tzinfo=UTC) if aware.tzinfo is None else aware.astimezone(UTC)
+    return aware, aware.replace(tzinfo=None)
+
+
+def _charts(dataset: str, batch_date: str, digest: Digest, series: Mapping[str, Any], sender: str
+            ) -> tuple[list[ChartRef], dict[str, str]]:
+    from dataops.alerts.chart import control_chart_png
+
+    charts, errors = [], {}
+    today = as_date(batch_date)
+    for item in digest.flagged:
+        if len(charts) >= MAX_CHARTS:
+            break
+        r = item.result
+        points = chart_points(series.get(r.metric), CHART_POINTS)
+        if not points:
+            continue
+        if points[-1]["batch_date"] < today and r.value is not None:
+            points = _with_today(points, r, today)[-CHART_POINTS:]
+        try:
+            png = control_chart_png(display_name(dataset, r.metric), points, today)
+        except Exception as exc:  # a chart is a nice-to-have: the alert goes out without it
+            log.warning("no chart for %s: %s", r.metric, describe(exc))
+            errors[r.metric] = describe(exc)
+            continue
+        charts.append(ChartRef(metric=r.metric, cid=new_cid(sender), png=png))
+    return charts, errors
+
+
+def _with_today(points: list[dict[str, Any]], r: MetricResult, today) -> list[dict[str, Any]]:
+    """Append the batch under test when the series stops before it."""
+    p = {"batch_date": today, "value": r.value, "status": "in_baseline", "verdict": r.verdict,
+         "rules": tuple(f.rule for f in r.findings), "centre": r.centre, "ucl": r.ucl, "lcl": r.lcl,
+         "sigma": r.sigma, "zone_1_upper": None, "zone_1_lower": None, "zone_2_upper": None,
+         "zone_2_lower": None}
+    fill_zones(p)
+    return [*points, p]
+
+
+def _result(sent: bool = False, subject: str | None = None, message_id: str | None = None,
+            queued: bool = False, flushed: int = 0, reason: str = "") -> dict[str, Any]:
+    return {"sent": sent, "subject": subject, "message_id": message_id, "queued_in_outbox": queued,
+            "flushed_from_outbox": flushed, "reason": reason}
+
+
+def dispatch_alerts(location: Any, *, dataset: str, batch_date: str, run_key: str,
+                    evaluations: list[dict], series: dict[str, dict], links: dict[str, str],
+                    recipients: list[str], send: Callable[[EmailMessage], None],
+                    sender: str = "dataops@localhost", now: datetime | None = None) -> dict[str, Any]:
+    """Send (or queue) the quality alert of one run and dataset; see the module docstring.
+
+    :param location: the warehouse (:class:`dataops.warehouse.WarehouseLocation`, DuckDB).
+    :param dataset: e.g. ``transactions``.
+    :param batch_date: the batch under test, ``YYYY-MM-DD``.
+    :param run_key: identifies the run (e.g. ``dag_id/run_id``); the same key never sends twice.
+    :param evaluations: ``Evaluation.to_dict()`` of every metric of the batch (and contract findings).
+    :param series: metric -> serialised chart series of the last batches; a missing one means no chart.
+    :param links: ``data_docs`` and ``task`` URLs (others are listed too).
+    :param recipients: ``To`` addresses.
+    :param send: delivers one message; raises ``OSError`` / ``smtplib.SMTPException`` on failure.
+    :param sender: ``From`` address.
+    :param now: the clock (tests); default the current UTC time.
+    :return: ``sent``, ``subject``, ``message_id``, ``queued_in_outbox``, ``flushed_from_outbox``, ``reason``.
+    """
+    aware_now, db_now = _clock(now)
+    day = as_date(batch_date)
+    batch_date = day.isoformat()
+    with location.duckdb_connection() as con:
+        tables.ensure_alert_tables(con)
+        flushed = flush_outbox(con, send, db_now)
+        done = tables.logged_status(con, run_key, dataset)
+        if done is not None:
+            return _result(subject=done[1], flushed=flushed,
+                           reason=f"run key {run_key!r} already handled for {dataset} ({done[0]})")
+        results = [metric_result(e, batch_date) for e in evaluations]
+        stored = tables.load_states(con, dataset)
+        digest = build_digest(results, stored, batch_date)
+        if digest.empty or not recipients:
+            status = tables.NOTHING if digest.empty else tables.NO_RECIPIENTS
+            _commit(con, lambda: (tables.write_states(con, dataset, dict(digest.updates), stored, db_now),
+                                  tables.write_log(con, run_key=run_key, dataset=dataset, batch_date=day,
+                                                   subject=None, status=status, now=db_now)))
+            reason = "nothing worth telling" if digest.empty else "alert due but no recipients configured"
+            return _result(flushed=flushed, reason=reason)
+
+        subject = subject_line(dataset, batch_date, digest)
+        charts, chart_errors = _charts(dataset, batch_date, digest, series or {}, sender)
+        ctx = context(dataset, batch_date, run_key, digest, links or {}, charts, chart_errors)
+        msg = build_message(subject=subject, sender=sender, recipients=list(recipients), text=render_text(ctx),
+                            html=render_html(ctx), charts=charts, now=aware_now,
+                            headers={"X-DataOps-Run-Key": run_key, "X-DataOps-Dataset": dataset,
+                                     "X-DataOps-Batch-Date": batch_date})
+        message_id = str(msg["Message-ID"])
+        error: str | None = None
+        try:
+            send(msg)
+        except DELIVERY_ERRORS as exc:
+            error = describe(exc)
+            log.warning("alert %r not delivered (%s): kept in %s", subject, error, tables.ALERT_OUTBOX)
+
+        def write() -> None:
+            tables.write_states(con, dataset, dict(digest.updates), stored, db_now)
+            tables.write_log(con, run_key=run_key, dataset=dataset, batch_date=day, subject=subject,
+                             status=tables.SENT if error is None else tables.QUEUED, now=db_now,
+                             message_id=message_id, recipients=list(recipients))
+            if error is not None:
+                tables.enqueue(con, run_key=run_key, dataset=dataset, batch_date=day, subject=subject,
+                               raw=msg.as_bytes(), error=error, now=db_now)
+
+        _commit(con, write)
+    if error is None:
+        return _result(sent=True, subject=subject, message_id=message_id, flushed=flushed, reason="sent")
+    return _result(subject=subject, message_id=message_id, queued=True, flushed=flushed,
+                   reason=f"SMTP unavailable ({error}); queued in {tables.ALERT_OUTBOX}")
+
+
+def _commit(con: Any, work: Callable[[], Any]) -> None:
+    con.begin()
+    try:
+        work()
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
