@@ -26,6 +26,7 @@ os.environ.update({
     "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
     "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(_SESSION_DIR / "airflow" / "logs"),
     "DBT_PROFILES_DIR": str(REPO / "dbt_project"),
+    "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
 })
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -77,6 +78,8 @@ def airflow_db():
     airflow = Path(sys.executable).with_name("airflow")
     subprocess.run([str(airflow), "db", "migrate"], check=True, env=os.environ.copy(),
                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    subprocess.run([str(airflow), "pools", "set", "warehouse", "1", "warehouse writes (DuckDB: one writer)"],
+                   check=True, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
 
 

@@ -71,7 +71,8 @@ class StackSettings:
         return f"http://127.0.0.1:{self.api_port}"
 
 
-def connection_env(s3_endpoint: str, smtp_port: int, warehouse_path: Path) -> dict[str, str]:
+def connection_env(s3_endpoint: str, smtp_port: int, warehouse_path: Path,
+                   registry_path: Path | None = None) -> dict[str, str]:
     """The ``AIRFLOW_CONN_*`` variables of the embedded stack (JSON form)."""
     aws = {
         "conn_type": "aws",
@@ -88,7 +89,10 @@ def connection_env(s3_endpoint: str, smtp_port: int, warehouse_path: Path) -> di
                   "retry_limit": 1},
     }
     warehouse = {"conn_type": "duckdb", "host": str(warehouse_path)}
+    registry_path = registry_path or warehouse_path.with_name("registry.sqlite")
+    registry = {"conn_type": "sqlite", "host": str(registry_path)}
     return {
+        "AIRFLOW_CONN_REGISTRY_DEFAULT": json.dumps(registry),
         "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(aws),
         "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(smtp),
         "AIRFLOW_CONN_WAREHOUSE_DEFAULT": json.dumps(warehouse),
@@ -110,9 +114,12 @@ def stack_env(settings: StackSettings) -> dict[str, str]:
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "DATAOPS_LANDING_BUCKET": "landing",
         "DATAOPS_ARTIFACT_BUCKET": "models",
+        "DATAOPS_WAREHOUSE_KIND": "duckdb",
         "DATAOPS_WAREHOUSE_PATH": str(settings.warehouse_path),
+        "DATAOPS_REGISTRY_URL": f"sqlite:///{settings.state / 'registry.sqlite'}",
         "DATAOPS_MAIL_DIR": str(settings.mail_dir),
         "DATAOPS_REPORTS_DIR": str(settings.state / "reports"),
         "DATAOPS_S3_ENDPOINT_URL": settings.s3_endpoint,
@@ -121,7 +128,8 @@ def stack_env(settings: StackSettings) -> dict[str, str]:
         "AWS_DEFAULT_REGION": "us-east-1",
         "DBT_PROFILES_DIR": str(settings.repo / "dbt_project"),
     }
-    env.update(connection_env(settings.s3_endpoint, settings.smtp_port, settings.warehouse_path))
+    env.update(connection_env(settings.s3_endpoint, settings.smtp_port, settings.warehouse_path,
+                              settings.state / "registry.sqlite"))
     return env
 
 

@@ -1,3 +1,4 @@
+from dataops_airflow.hooks.registry import RegistryHook
 from dataops_airflow.hooks.warehouse import WarehouseHook
 
-__all__ = ["WarehouseHook"]
+__all__ = ["RegistryHook", "WarehouseHook"]

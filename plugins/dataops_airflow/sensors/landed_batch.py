@@ -1,0 +1,70 @@
+"""Wait for the upstream system's manifest of a batch (it is written last, after every part file)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from airflow.sdk import BaseSensorOperator
+from airflow.sdk.exceptions import AirflowSensorTimeout
+
+from dataops_airflow.settings import landing_bucket
+
+
+class LandedBatchSensor(BaseSensorOperator):
+    """Succeeds once ``<prefix>/batch_date=<batch_date>/_manifest.json`` exists in the landing bucket.
+
+    Runs in ``reschedule`` mode by default, so no worker slot is held while waiting. When ``timeout``
+    passes, it fails with a message naming the missing batch and where it was expected.
+
+    :param prefix: the source's folder in the bucket (e.g. ``transactions``).
+    :param batch_date: ``YYYY-MM-DD`` (templated; default ``{{ ds }}``).
+    :param bucket: landing bucket (templated; default: env ``DATAOPS_LANDING_BUCKET``, else ``landing``).
+    :param aws_conn_id: Airflow connection of the S3 endpoint.
+    """
+
+    template_fields: Sequence[str] = ("prefix", "batch_date", "bucket")
+    ui_color = "#e8f4fd"
+
+    def __init__(
+        self,
+        *,
+        prefix: str,
+        batch_date: str = "{{ ds }}",
+        bucket: str | None = None,
+        aws_conn_id: str = "aws_default",
+        mode: str = "reschedule",
+        poke_interval: float = 60,
+        timeout: float = timedelta(hours=6).total_seconds(),
+        **kwargs,
+    ) -> None:
+        super().__init__(mode=mode, poke_interval=poke_interval, timeout=timeout, **kwargs)
+        self.prefix = prefix
+        self.batch_date = batch_date
+        self.bucket = bucket
+        self.aws_conn_id = aws_conn_id
+
+    def _bucket(self) -> str:
+        return landing_bucket(self.bucket)
+
+    def poke(self, context) -> bool:
+        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+        from dataops.ingest.landing import batch_landed, manifest_key
+
+        key = manifest_key(self.prefix, self.batch_date)
+        self.log.info("Waiting for s3://%s/%s", self._bucket(), key)
+        return batch_landed(S3Hook(aws_conn_id=self.aws_conn_id).get_conn(), self._bucket(), self.prefix,
+                            self.batch_date)
+
+    def execute(self, context):
+        try:
+            return super().execute(context)
+        except AirflowSensorTimeout as err:
+            from dataops.ingest.landing import manifest_key
+
+            raise AirflowSensorTimeout(
+                f"Batch {self.prefix} {self.batch_date} is late: s3://{self._bucket()}/"
+                f"{manifest_key(self.prefix, self.batch_date)} did not appear within {self.timeout:.0f}s. "
+                "Ask the upstream team whether it was sent; the run can be cleared once it lands."
+            ) from err
