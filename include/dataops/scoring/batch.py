@@ -58,7 +58,7 @@ def score_batch(location: WarehouseLocation, dataset: DatasetConfig, batch_date:
     :param model: a :class:`dataops.registry.LoadedModel` (anything with ``version`` and ``predict_proba``).
     :param role: ``champion`` (its decisions are used) or ``shadow`` (recorded alongside, not acted on).
     :param threshold: decision threshold; the dataset's ``decision_threshold`` by default.
-    :param chunk_size: rows per chunk; bounds memory.
+    :param chunk_size: rows per chunk; bounds memory (DuckDB hands out at most 122,880 rows per batch).
     :param part: ``(index, count)`` to score one hash partition of the batch only.
     """
     if location.kind != "duckdb":
@@ -73,8 +73,9 @@ def score_batch(location: WarehouseLocation, dataset: DatasetConfig, batch_date:
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
         con.execute(_DDL)
         con.execute("CREATE OR REPLACE TEMP TABLE scored (tx_id VARCHAR, score DOUBLE)")
-        reader = con.cursor().execute(f"SELECT {columns} FROM {dataset.feature_table} WHERE {where}",
-                                      [batch_date]).to_arrow_reader(chunk_size)
+        # .sql(...).to_arrow_reader streams; .execute(...).to_arrow_reader would copy the whole result first.
+        reader = con.cursor().sql(f"SELECT {columns} FROM {dataset.feature_table} WHERE {where}",
+                                  params=[batch_date]).to_arrow_reader(chunk_size)
         for batch in reader:
             frame = batch.to_pandas()
             scores = model.predict_proba(frame)
