@@ -1,0 +1,102 @@
+"""Warehouse -> training set -> LightGBM -> artifacts -> registry, in one call."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from dataops.evaluation.evaluate import EvaluationConfig, overall_metrics
+from dataops.evaluation.serialize import dumps
+from dataops.registry import ModelRegistry
+from dataops.registry.provenance import environment_record
+from dataops.training.dataset import TrainingSet, build_training_set
+from dataops.training.trainer import TrainedModel, train_model
+
+
+@dataclass
+class TrainingRun:
+    """A registered training run.
+
+    :param version: the registry version.
+    :param training_set: the splits and their fingerprint.
+    :param trained: the fitted model.
+    :param files: the artifacts as registered (file name -> bytes).
+    """
+
+    version: str
+    training_set: TrainingSet
+    trained: TrainedModel
+    files: dict[str, bytes]
+
+    def summary(self) -> dict:
+        """What the CLI prints / a DAG pushes to XCom."""
+        metrics = json.loads(self.files["metrics.json"])
+        return {"version": self.version, "best_iteration": self.trained.best_iteration,
+                "rows": {k: v["rows"] for k, v in self.training_set.fingerprint.items()},
+                "positives": {k: v["positives"] for k, v in self.training_set.fingerprint.items()},
+                "validation": metrics["validation"],
+                "holdout": {k: metrics["holdout"].get(k) for k in ("roc_auc", "average_precision", "brier")},
+                "dropped_rows": self.training_set.dropped_rows}
+
+
+def build_artifacts(trained: TrainedModel, ts: TrainingSet, eval_config: EvaluationConfig | None = None
+                    ) -> dict[str, bytes]:
+    """The version's files: ``model.txt`` (native LightGBM text), ``features.json``, ``training.json``,
+    ``params.json``, ``metrics.json`` (validation, the challenger's own holdout metrics, feature importance)
+    and ``environment.json`` (library versions, code revision)."""
+    eval_config = eval_config or EvaluationConfig()
+    holdout_metrics: dict[str, Any] = {}
+    if len(ts.holdout):
+        y = ts.holdout[eval_config.label_column].to_numpy(dtype="float64")
+        days = ts.holdout[eval_config.day_column].astype("string").to_numpy()
+        holdout_metrics = overall_metrics(y, trained.predict_proba(ts.holdout), days, eval_config)
+    metrics = {
+        "best_iteration": trained.best_iteration,
+        "validation": trained.validation_metrics,
+        "holdout": holdout_metrics,
+        "feature_importance": trained.feature_importance,
+        "rows": trained.rows,
+    }
+    params = {"lightgbm": trained.params, "training": trained.training_options,
+              "best_iteration": trained.best_iteration}
+    return {
+        "model.txt": trained.model_text.encode(),
+        "features.json": dumps(trained.encoder.to_dict()).encode(),
+        "training.json": dumps(ts.describe()).encode(),
+        "params.json": dumps(params).encode(),
+        "metrics.json": dumps(metrics).encode(),
+        "environment.json": dumps(environment_record()).encode(),
+    }
+
+
+def train_and_register(warehouse: Any, registry: ModelRegistry, cfg: Any, *, cutoff: date, train_days: int,
+                       valid_days: int, holdout_days: int, excluded_batch_dates: Iterable[date | str] = (),
+                       drop_excluded: bool = True, params: Mapping[str, Any] | None = None,
+                       training_options: Mapping[str, Any] | None = None, created_by: str = "pipeline",
+                       eval_config: EvaluationConfig | None = None) -> TrainingRun:
+    """Build the training set, train, write the artifacts and register a new version.
+
+    :param warehouse: duckdb connection or SQLAlchemy engine/connection of the warehouse.
+    :param registry: where the version is registered.
+    :param cfg: dataset config.
+    :param cutoff: knowledge date (see :mod:`dataops.training.dataset`).
+    :param train_days: training window length.
+    :param valid_days: validation window length.
+    :param holdout_days: holdout window length.
+    :param excluded_batch_dates: the quality gate's out-of-control / known-bad batch dates.
+    :param drop_excluded: drop them (default) or keep them.
+    :param params: LightGBM parameter overrides.
+    :param training_options: ``num_boost_round`` / ``early_stopping_rounds`` overrides.
+    :param created_by: actor recorded on the version.
+    :param eval_config: settings of the holdout metrics stored in ``metrics.json``.
+    """
+    ts = build_training_set(warehouse, cutoff, train_days, valid_days, holdout_days, cfg,
+                            excluded_batch_dates=excluded_batch_dates, drop_excluded=drop_excluded)
+    trained = train_model(ts.train, ts.valid, cfg, params, training_options, model_name=registry.model_name)
+    files = build_artifacts(trained, ts, eval_config)
+    version = registry.register(files, created_by=created_by)
+    trained.model.version = version
+    return TrainingRun(version=version, training_set=ts, trained=trained, files=files)
