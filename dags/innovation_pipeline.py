@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task, task_group
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task, task_group
 
+from dataops_airflow.assets import champion_asset, score_drift_asset
 from dataops_airflow.operators.training import train_command, training_operator
 
 DATASET = "transactions"
-CHAMPION = Asset(f"model://{DATASET}/champion")
-SCORE_DRIFT = Asset(f"quality://{DATASET}/score_drift")
+CHAMPION = champion_asset(DATASET)
+SCORE_DRIFT = score_drift_asset(DATASET)
 PLAN = "build_training_set.plan_training"
 
 DOC = f"""

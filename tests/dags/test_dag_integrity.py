@@ -64,3 +64,17 @@ def test_importing_a_dag_file_loads_no_heavy_module(dag_file):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     loaded = json.loads(out.stdout.strip().splitlines()[-1])
     assert loaded == [], f"{dag_file.name} imports {loaded} at parse time"
+
+
+def test_value_pipeline_datasets_agree_with_their_configuration():
+    """The DAG file lists datasets statically (no I/O at parse time); it must match the dataset YAML."""
+    import importlib.util
+
+    from dataops.datasets import list_datasets, load_dataset
+
+    spec = importlib.util.spec_from_file_location("value_pipeline_dag", REPO / "dags" / "value_pipeline.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert set(mod.DATASETS) <= set(list_datasets())
+    for name, entry in mod.DATASETS.items():
+        assert set(entry["sources"]) == set(load_dataset(name).sources), name

@@ -10,6 +10,18 @@ from typing import Any
 from urllib.parse import quote
 
 
+def duckdb_creator(path: str):
+    """A SQLAlchemy ``creator``: a plain ``duckdb.connect(path)`` wrapped for duckdb-engine."""
+
+    def connect():
+        import duckdb
+        from duckdb_engine import ConnectionWrapper
+
+        return ConnectionWrapper(duckdb.connect(path))
+
+    return connect
+
+
 @dataclass(frozen=True)
 class WarehouseLocation:
     """A DuckDB file or a PostgreSQL database.
@@ -62,13 +74,19 @@ class WarehouseLocation:
         return f"postgresql+psycopg2://{auth}@{self.host}:{self.port}/{self.database}"
 
     def engine(self, **kwargs: Any):
-        """A SQLAlchemy engine (DuckDB through duckdb-engine, PostgreSQL through psycopg2)."""
+        """A SQLAlchemy engine (DuckDB through duckdb-engine, PostgreSQL through psycopg2).
+
+        On DuckDB every checkout is a plain ``duckdb.connect(path)`` (no pooling: DuckDB locks the file per
+        process). duckdb-engine's own connect adds a ``custom_user_agent`` setting, and DuckDB refuses a second
+        connection to a file already open in the same process with other settings (dbt-duckdb, ingest or the
+        scorer in a ``dag.test()`` or in-process executor); plain connections share the process's instance.
+        """
         from sqlalchemy import create_engine
         from sqlalchemy.pool import NullPool
 
         if self.kind == "duckdb":
-            # One connection per checkout: DuckDB holds a file lock per process, pooling only gets in the way.
             kwargs.setdefault("poolclass", NullPool)
+            return create_engine("duckdb://", creator=duckdb_creator(self.path), **kwargs)
         return create_engine(self.sqlalchemy_url, **kwargs)
 
     @contextmanager

@@ -1,0 +1,138 @@
+"""Value Pipeline: the daily production DAG (one per configured dataset)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import dag, task, task_group
+
+from dataops_airflow.assets import score_drift_asset, table_asset
+from dataops_airflow.dbt_group import dbt_transform_group
+from dataops_airflow.operators import IngestBatchOperator, ScoreBatchOperator
+from dataops_airflow.sensors import LandedBatchSensor
+
+# Static on purpose: DAG files do no I/O at parse time. tests/dags checks these agree with the dataset YAML.
+DATASETS = {
+    "transactions": {
+        "sources": ("transactions", "chargebacks"),
+        "dbt_select": ["+fct_transaction_features", "+fct_transaction_labels"],
+        "marts": ("marts.fct_transactions", "marts.fct_transaction_features"),
+    },
+}
+
+DOC = """
+### Value Pipeline — `{dataset}`
+
+Runs every day on the batch that the upstream system lands in S3 (`s3://<landing>/<source>/batch_date=<ds>/`).
+
+| group | what it does | if it fails |
+|---|---|---|
+| `ingest` | waits for each source's manifest (reschedule mode), checks the file contract, loads valid rows into `raw.*` and quarantines the rest with a reason (`raw.quarantine`) | a late batch times out with the missing key in the message; a contract break names the file, the column and what was expected — the file is in the `quarantine/` prefix |
+| `transform` | dbt (one task per model, `dbt build` = run + tests) for the batch date | the log names the failing model or test |
+| `quality` | statistical process control gate (Great Expectations) | a critical finding blocks scoring; analysts get an email |
+| `score` | champion model scores the batch in bounded-memory chunks; a shadow challenger scores alongside | skipped with a clear message when there is no champion yet |
+| `publish` | emits the Assets other DAGs are scheduled on | |
+
+Every task is idempotent for its `ds`: reruns replace that date's partition and never duplicate rows.
+Warehouse writes share the `warehouse` pool (DuckDB allows one writer), so backfills queue instead of failing.
+"""
+
+DEFAULT_ARGS = {
+    "owner": "data-platform",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=30),
+    "execution_timeout": timedelta(hours=1),
+}
+
+
+def build_value_pipeline(dataset: str, spec: dict):
+    @dag(
+        dag_id=f"value_pipeline_{dataset}",
+        schedule="@daily",
+        start_date=datetime(2026, 1, 1),
+        catchup=True,
+        max_active_runs=1,
+        dagrun_timeout=timedelta(hours=6),
+        default_args=DEFAULT_ARGS,
+        doc_md=DOC.format(dataset=dataset),
+        tags=["value-pipeline", "production", dataset],
+    )
+    def value_pipeline():
+        @task_group(group_id="ingest")
+        def ingest():
+            for source in spec["sources"]:
+                wait = LandedBatchSensor(
+                    task_id=f"wait_for_{source}", prefix=source, poke_interval=30,
+                    timeout=timedelta(hours=4).total_seconds(),
+                    doc_md=f"Waits for `{source}/batch_date={{{{ ds }}}}/_manifest.json` in the landing bucket.",
+                )
+                load = IngestBatchOperator(
+                    task_id=f"load_{source}", dataset=dataset, source=source, fail_on_rejected_file=False,
+                    doc_md=f"Loads `{source}` into `raw.{source}`; bad rows go to `raw.quarantine` with a reason.",
+                )
+                wait >> load
+
+        @task_group(group_id="quality")
+        def quality():
+            from dataops_airflow.operators.quality import QualityGateOperator
+
+            QualityGateOperator(
+                task_id="spc_gate", dataset=dataset, stage="batch",
+                doc_md="SPC gate: metrics by SQL pushdown, control limits from the history, GX checkpoint with "
+                       "those limits, Data Docs (extra link), alert e-mail. A critical finding fails the task "
+                       "(no retry) and blocks scoring; label a false positive with the `quality_labels` DAG "
+                       "and clear this task to continue.",
+            )
+
+        @task_group(group_id="score")
+        def score():
+            champion = ScoreBatchOperator(task_id="score_champion", dataset=dataset, role="champion",
+                                          doc_md="Scores the batch with the `champion` model into `marts.predictions`.")
+            ScoreBatchOperator(task_id="score_shadow", dataset=dataset, role="shadow",
+                               doc_md="Scores the batch with the `shadow` challenger (if any); decisions unaffected.")
+            from dataops_airflow.operators.quality import QualityGateOperator
+
+            champion >> QualityGateOperator(
+                task_id="score_metrics", dataset=dataset, stage="post_score", run_gx=False,
+                doc_md="SPC on the champion's scores (mean, share above the decision threshold); a critical "
+                       "shift fails here so the predictions are not published.")
+
+        @task_group(group_id="publish")
+        def publish():
+            @task(outlets=[table_asset(t) for t in spec["marts"]], doc_md="Announces the day's marts as Assets.")
+            def publish_marts(ds=None) -> str:
+                return ds
+
+            @task(outlets=[table_asset("marts.predictions")], doc_md="Announces the day's predictions as an Asset.")
+            def publish_predictions(ds=None) -> str:
+                return ds
+
+            publish_marts()
+            publish_predictions()
+
+        @task(outlets=[score_drift_asset(dataset)], trigger_rule="all_done",
+              doc_md="Emits the score-drift Asset (which triggers the Innovation Pipeline) when the score SPC "
+                     "flagged this batch; skipped otherwise.")
+        def signal_score_drift(ds=None) -> list[str]:
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            from dataops.quality.drift import score_drift
+            from dataops_airflow.hooks import WarehouseHook
+
+            drifted = score_drift(WarehouseHook().get_location(), dataset, ds)
+            if not drifted:
+                raise AirflowSkipException("no score drift on this batch")
+            return drifted
+
+        transform = dbt_transform_group("transform", select=spec["dbt_select"], default_args=DEFAULT_ARGS)
+        scored = score()
+        ingest() >> transform >> quality() >> scored >> publish()
+        scored >> signal_score_drift()
+
+    return value_pipeline()
+
+
+for _name, _spec in DATASETS.items():
+    build_value_pipeline(_name, _spec)

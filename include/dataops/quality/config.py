@@ -1,0 +1,156 @@
+"""Which quality metrics a dataset has and how each is judged: ``expectations/metrics/<dataset>.yaml``.
+
+Every configured metric expands into one or more concrete metrics (``null_rate`` over nine columns gives
+``null_rate.tx_id`` ... ``null_rate.currency``), each with its own :class:`~dataops.spc.MetricConfig`.
+``DATAOPS_QUALITY_SPC_OVERRIDES`` (a JSON object, e.g. ``{"min_baseline_points": 10}``) is applied on top of
+every metric's SPC settings: tests and demos with a short history use it instead of editing the YAML.
+A ``category_share`` entry may give ``other_spc`` (settings of its ``<name>.other`` metric only): shifts in
+the mix of known values are worth a warning, a never-seen value is critical.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dataops.spc import MetricConfig
+
+KINDS = ("row_count", "null_rate", "duplicate_key_rate", "quarantine_rate", "log_mean", "log_std",
+         "category_share", "score_mean", "score_flag_rate")
+STAGES = ("batch", "post_score")
+OTHER = "other"
+_REPO = Path(__file__).resolve().parents[3]
+
+
+def expectations_dir() -> Path:
+    """``DATAOPS_EXPECTATIONS_DIR`` or the repository's ``expectations/`` folder."""
+    return Path(os.environ.get("DATAOPS_EXPECTATIONS_DIR", _REPO / "expectations"))
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One concrete metric.
+
+    :param name: metric name as stored in ``quality.metric_history`` (e.g. ``null_rate.mcc``).
+    :param kind: one of :data:`KINDS`.
+    :param column: measured column (None for table-level metrics).
+    :param value: category value (``category_share``; ``other`` means every unlisted value).
+    :param values: the listed values of the categorical column (``category_share``).
+    :param stage: ``batch`` (the quality gate) or ``post_score`` (after scoring).
+    :param spc: SPC settings.
+    """
+
+    name: str
+    kind: str
+    spc: MetricConfig
+    column: str | None = None
+    value: str | None = None
+    values: tuple[str, ...] = ()
+    stage: str = "batch"
+
+    @property
+    def is_rate(self) -> bool:
+        return self.spc.is_p_chart
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    """The quality configuration of one dataset.
+
+    :param dataset: dataset name.
+    :param source: landed source whose raw table is measured.
+    :param metrics: concrete metrics, in file order.
+    :param gx_suites: GX suites run on every batch.
+    :param gx_checkpoint: GX checkpoint that runs them (and builds Data Docs).
+    """
+
+    dataset: str
+    source: str
+    metrics: tuple[MetricSpec, ...]
+    gx_suites: tuple[str, ...] = ()
+    gx_checkpoint: str | None = None
+
+    def stage(self, stage: str) -> list[MetricSpec]:
+        """Metrics computed at ``stage`` (``batch`` or ``post_score``)."""
+        return [m for m in self.metrics if m.stage == stage]
+
+    def metric(self, name: str) -> MetricSpec:
+        for m in self.metrics:
+            if m.name == name:
+                return m
+        raise KeyError(f"dataset {self.dataset!r} has no quality metric {name!r}")
+
+
+def _overrides() -> dict[str, Any]:
+    raw = os.environ.get("DATAOPS_QUALITY_SPC_OVERRIDES", "").strip()
+    if not raw:
+        return {}
+    data = json.loads(raw)
+    if not isinstance(data, dict):
+        raise ValueError("DATAOPS_QUALITY_SPC_OVERRIDES must be a JSON object")
+    return data
+
+
+def _expand(key: str, raw: dict, defaults: dict, overrides: dict) -> list[MetricSpec]:
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise ValueError(f"quality metric {key!r}: kind must be one of {KINDS}, got {kind!r}")
+    stage = raw.get("stage", "batch")
+    if stage not in STAGES:
+        raise ValueError(f"quality metric {key!r}: stage must be one of {STAGES}, got {stage!r}")
+    spc_raw = {**defaults, **(raw.get("spc") or {}), **overrides}
+    if "baseline_window" in spc_raw and "min_baseline_points" in spc_raw:
+        spc_raw["baseline_window"] = max(spc_raw["baseline_window"], spc_raw["min_baseline_points"])
+
+    def spec(name: str, **kw: Any) -> MetricSpec:
+        return MetricSpec(name=name, kind=kind, spc=MetricConfig.from_dict(spc_raw, metric=name), stage=stage, **kw)
+
+    if kind == "null_rate":
+        columns = raw.get("columns") or []
+        if not columns:
+            raise ValueError(f"quality metric {key!r}: null_rate needs 'columns'")
+        return [spec(f"{key}.{c}", column=c) for c in columns]
+    if kind == "category_share":
+        values = tuple(str(v) for v in raw.get("values") or [])
+        if not raw.get("column") or not values:
+            raise ValueError(f"quality metric {key!r}: category_share needs 'column' and 'values'")
+        if OTHER in values:
+            raise ValueError(f"quality metric {key!r}: {OTHER!r} is reserved for the unlisted values")
+        out = [spec(f"{key}.{v}", column=raw["column"], value=v, values=values) for v in values]
+        other_raw = {**spc_raw, **(raw.get("other_spc") or {}), **overrides}
+        out.append(MetricSpec(name=f"{key}.{OTHER}", kind=kind, column=raw["column"], value=OTHER, values=values,
+                              stage=stage, spc=MetricConfig.from_dict(other_raw, metric=f"{key}.{OTHER}")))
+        return out
+    if kind in ("log_mean", "log_std") and not raw.get("column"):
+        raise ValueError(f"quality metric {key!r}: {kind} needs 'column'")
+    return [spec(key, column=raw.get("column"))]
+
+
+def load_quality_config(dataset: str, path: str | Path | None = None) -> QualityConfig:
+    """Read ``expectations/metrics/<dataset>.yaml``.
+
+    :param dataset: dataset name.
+    :param path: explicit file (default: :func:`expectations_dir` ``/metrics/<dataset>.yaml``).
+    :raises FileNotFoundError: no such file.
+    :raises ValueError: malformed entry (the message names it).
+    """
+    path = Path(path) if path else expectations_dir() / "metrics" / f"{dataset}.yaml"
+    if not path.exists():
+        raise FileNotFoundError(f"no quality metrics configured for {dataset!r}: {path} does not exist")
+    raw = yaml.safe_load(path.read_text()) or {}
+    defaults, overrides = raw.get("defaults") or {}, _overrides()
+    metrics: list[MetricSpec] = []
+    for key, entry in (raw.get("metrics") or {}).items():
+        metrics.extend(_expand(str(key), entry or {}, defaults, overrides))
+    names = [m.name for m in metrics]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"{path}: duplicate metric names {dupes}")
+    return QualityConfig(dataset=raw.get("dataset", dataset), source=raw.get("source", dataset),
+                         metrics=tuple(metrics), gx_suites=tuple(raw.get("gx_suites") or ()),
+                         gx_checkpoint=raw.get("gx_checkpoint"))

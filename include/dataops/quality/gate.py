@@ -1,0 +1,274 @@
+"""The quality gate of one batch: metrics -> history -> SPC -> history -> GX -> Data Docs -> alerts -> verdict.
+
+:func:`run_gate` is the pure core (no Airflow): the operator calls it and fails the task when the result is
+blocking. Order of work:
+
+1. compute the batch's metrics in the warehouse (:mod:`dataops.quality.metrics`);
+2. load each metric's history (earlier batches only, so a batch is never in its own baseline);
+3. evaluate each metric with the SPC engine (the engine leaves ``out_of_control`` / ``known_bad`` batches
+   out of the baseline and keeps ``false_positive`` ones);
+4. record the points in ``quality.metric_history`` (replacing the date's rows; analysts' labels kept);
+5. run the dataset's GX checkpoint with the SPC limits as suite parameters and build Data Docs;
+6. hand every evaluation (and chart series of the flagged metrics) to the alerts API (a failure there is logged, never decisive);
+7. return a :class:`~dataops.quality.result.GateResult`; it is blocking when any finding is critical.
+
+A critical SPC finding on a point an analyst labelled ``false_positive`` is reported as acknowledged and
+does not block, so clearing the gate task after labelling lets the run continue.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from dataops.quality.config import MetricSpec, QualityConfig, load_quality_config
+from dataops.quality.engine import warehouse_engine
+from dataops.quality.history import (
+    HistoryRow,
+    ensure_tables,
+    labels_of,
+    load_history,
+    write_points,
+)
+from dataops.quality.metrics import BatchFacts, MetricValue, compute_batch_metrics, compute_score_metrics
+from dataops.quality.result import GateResult
+from dataops.spc import (
+    CRITICAL,
+    FALSE_POSITIVE,
+    IN_CONTROL,
+    WARNING,
+    Evaluation,
+    Point,
+    chart_series,
+    evaluate_point,
+)
+from dataops.warehouse import WarehouseLocation
+
+log = logging.getLogger(__name__)
+CONTRACT_METRIC = "contract.rejected_files"
+SERIES_POINTS = 60
+
+
+def reports_dir() -> Path:
+    """``DATAOPS_REPORTS_DIR`` (default ``.local/reports``), absolute."""
+    return Path(os.environ.get("DATAOPS_REPORTS_DIR", ".local/reports")).resolve()
+
+
+def contract_evaluation(batch_date: str, facts: BatchFacts) -> dict[str, Any]:
+    """The file-contract check as an evaluation-shaped dict (critical when any file was rejected).
+
+    :param batch_date: ``YYYY-MM-DD``.
+    :param facts: the ledger facts of the batch.
+    """
+    findings = [{"rule": "file_contract", "severity": CRITICAL, "description": message or f"{key}: rejected",
+                 "magnitude": None} for key, message in facts.rejected]
+    verdict = CRITICAL if findings else IN_CONTROL
+    return {"metric": CONTRACT_METRIC, "chart": "contract", "batch_date": batch_date,
+            "value": float(len(facts.rejected)), "n": None, "centre": 0.0, "ucl": 0.0, "lcl": 0.0, "sigma": None,
+            "z": None, "verdict": verdict, "blocking": bool(findings), "findings": findings,
+            "suppressed_findings": [], "notes": [f"{len(facts.rejected)} file(s) rejected by the file contract"],
+            "baseline_dates": [], "excluded_dates": [], "chart_statistic": {}}
+
+
+def _finding(ev: dict, f: dict) -> dict:
+    return {"metric": ev["metric"], "severity": f["severity"], "rule": f["rule"], "description": f["description"],
+            "value": ev.get("value"), "centre": ev.get("centre"), "lcl": ev.get("lcl"), "ucl": ev.get("ucl"),
+            "z": ev.get("z")}
+
+
+def _gx_findings(gx: dict, suites_blocking: tuple[str, ...]) -> list[dict]:
+    out = []
+    for f in gx.get("failures") or []:
+        if f["suite"] not in suites_blocking:
+            continue  # SPC suite: the engine's verdict (with run rules and practical change) decides
+        column = f".{f['column']}" if f.get("column") else ""
+        shown = f"{f['unexpected_count']} row(s) ({f.get('unexpected_percent') or 0:.2f}%)" \
+            if f.get("unexpected_count") is not None else f"observed {f.get('observed_value')}"
+        examples = f", e.g. {f['partial_unexpected_list'][:3]}" if f.get("partial_unexpected_list") else ""
+        out.append({"metric": f"gx.{f['suite']}.{f['expectation']}{column}", "severity": f["severity"],
+                    "rule": f["expectation"], "description": f"GX {f['expectation']}{column}: {shown} fail{examples}",
+                    "value": f.get("unexpected_count"), "centre": None, "lcl": None, "ucl": None, "z": None})
+    return out
+
+
+def _evaluate(specs: list[MetricSpec], values: list[MetricValue], history: dict[str, list[Point]], day: date
+              ) -> dict[str, Evaluation]:
+    by_name = {s.name: s for s in specs}
+    out = {}
+    for v in values:
+        if v.value is None:
+            continue
+        out[v.metric] = evaluate_point(history.get(v.metric, []), Point(day, v.value, v.n), by_name[v.metric].spc)
+    return out
+
+
+def _series(specs: dict[str, MetricSpec], history: dict[str, list[Point]], evs: dict[str, Evaluation],
+            statuses: dict[str, str]) -> dict[str, dict]:
+    out = {}
+    for name, ev in evs.items():
+        if ev.verdict not in (WARNING, CRITICAL):
+            continue
+        today = Point(ev.batch_date, ev.value, ev.n, statuses.get(name, "in_baseline"))
+        out[name] = chart_series([*history.get(name, []), today], specs[name].spc, last_n=SERIES_POINTS).to_dict()
+    return out
+
+
+def run_gate(location: WarehouseLocation, dataset: str, batch_date: str, *, run_id: str | None = None,
+             stage: str = "batch", config: QualityConfig | None = None, run_gx: bool = True,
+             docs_dir: str | Path | None = None, gx_project_dir: str | Path | None = None, raw_schema: str = "raw",
+             threshold: float | None = None, alert: Callable[..., dict] | None = None,
+             links: dict[str, str] | None = None) -> GateResult:
+    """Judge one batch of a dataset; never raises for a data verdict (the caller decides to fail).
+
+    :param location: the warehouse.
+    :param dataset: dataset name.
+    :param batch_date: ``YYYY-MM-DD``.
+    :param run_id: pipeline run recorded with the points.
+    :param stage: ``batch`` (quality step) or ``post_score`` (after scoring: score metrics only, no GX).
+    :param config: quality configuration (default: ``expectations/metrics/<dataset>.yaml``).
+    :param run_gx: run the GX checkpoint (stage ``batch`` only).
+    :param docs_dir: Data Docs folder (default ``$DATAOPS_REPORTS_DIR/data_docs``).
+    :param gx_project_dir: GX project root (default ``expectations/``).
+    :param raw_schema: schema of the raw tables.
+    :param threshold: decision threshold for ``score_flag_rate`` (default: the dataset's).
+    :param alert: called as ``alert(evaluations=..., series=..., links=...)`` with every metric's evaluation
+        (the operator binds :func:`dataops.alerts.dispatch_alerts` to it); its exceptions are logged only.
+    :param links: extra links for the alert (e.g. ``{"task": url}``); ``data_docs`` is added.
+    """
+    from dataops.datasets import load_dataset
+
+    cfg = config or load_quality_config(dataset)
+    ds_cfg = load_dataset(dataset)
+    day = date.fromisoformat(batch_date)
+    engine = warehouse_engine(location)
+    ensure_tables(engine)
+    specs = cfg.stage(stage)
+    facts: BatchFacts | None = None
+    if stage == "batch":
+        raw_table = ds_cfg.sources[cfg.source].raw_table.replace("raw.", f"{raw_schema}.", 1)
+        values, facts = compute_batch_metrics(engine, cfg, raw_table, batch_date)
+    else:
+        thr = ds_cfg.decision_threshold if threshold is None else threshold
+        values = compute_score_metrics(engine, cfg, batch_date, thr)
+    history = load_history(engine, dataset, [s.name for s in specs], before=day)
+    evs = _evaluate(specs, values, history, day)
+    ev_dicts = {m: ev.to_dict() for m, ev in evs.items()}
+    rows = [HistoryRow.from_evaluation(ev) for ev in evs.values()]
+    rows += [HistoryRow(v.metric, None, v.n, "learning") for v in values if v.value is None]
+    contract = contract_evaluation(batch_date, facts) if facts is not None else None
+    if contract is not None:
+        rows.append(HistoryRow(CONTRACT_METRIC, contract["value"], None, contract["verdict"], 0.0, 0.0, 0.0,
+                               rules=tuple(f["rule"] for f in contract["findings"])))
+    statuses = write_points(engine, dataset, batch_date, rows, run_id)
+    labels = labels_of(engine, dataset, batch_date)
+
+    result = GateResult(dataset=dataset, batch_date=batch_date, stage=stage)
+    all_evs = list(ev_dicts.values()) + ([contract] if contract else [])
+    for ev in all_evs:
+        result.metrics[ev["metric"]] = {k: ev.get(k) for k in ("value", "n", "verdict", "centre", "lcl", "ucl", "z")}
+        result.metrics[ev["metric"]].update(status=statuses.get(ev["metric"]),
+                                            rules=[f["rule"] for f in ev["findings"]])
+        for f in ev["findings"]:
+            finding = _finding(ev, f)
+            if f["severity"] == CRITICAL and labels.get(ev["metric"]) == FALSE_POSITIVE:
+                result.acknowledged.append(finding)
+            else:
+                result.findings.append(finding)
+
+    docs_dir = Path(docs_dir) if docs_dir else reports_dir() / "data_docs"
+    if stage == "batch" and run_gx and cfg.gx_checkpoint:
+        from dataops.quality.gx_runner import run_checkpoint, spc_parameters
+
+        has_rows = bool(values) and any(v.metric == "row_count" and (v.value or 0) > 0 for v in values)
+        outcome = run_checkpoint(location, checkpoint=cfg.gx_checkpoint, batch_date=batch_date,
+                                 parameters=spc_parameters(ev_dicts), docs_dir=docs_dir, has_rows=has_rows,
+                                 project_dir=gx_project_dir, raw_schema=raw_schema)
+        result.gx = outcome.to_dict()
+        result.paths["data_docs"] = outcome.docs_url
+        contract_suites = tuple(s for s in cfg.gx_suites if not s.endswith("_spc"))
+        result.findings.extend(_gx_findings(result.gx, contract_suites))
+    result.settle_verdict()
+
+    if alert is not None:
+        alerted = list(all_evs)  # every metric: the alerts API also reports "back in control"
+        alerted += [_gx_evaluation(batch_date, f) for f in result.findings if f["metric"].startswith("gx.")]
+        try:
+            result.alerts = alert(evaluations=alerted,
+                                  series=_series({s.name: s for s in specs}, history, evs, statuses),
+                                  links={**(links or {}), "data_docs": result.paths.get("data_docs") or ""})
+        except Exception as exc:  # noqa: BLE001 - the verdict never depends on the e-mail
+            log.exception("alerting failed; the quality verdict stands")
+            result.alerts = {"error": f"{type(exc).__name__}: {exc}"}
+    result.paths["result"] = str(_save(result, docs_dir.parent / "quality"))
+    return result
+
+
+def _gx_evaluation(batch_date: str, f: dict) -> dict:
+    """A GX contract failure in the evaluation shape the alerts API takes."""
+    return {"metric": f["metric"], "chart": "gx", "batch_date": batch_date, "value": f["value"], "n": None,
+            "centre": None, "ucl": None, "lcl": None, "sigma": None, "z": None, "verdict": f["severity"],
+            "blocking": f["severity"] == CRITICAL,
+            "findings": [{"rule": f["rule"], "severity": f["severity"], "description": f["description"],
+                          "magnitude": None}],
+            "suppressed_findings": [], "notes": [], "baseline_dates": [], "excluded_dates": [], "chart_statistic": {}}
+
+
+def _save(result: GateResult, folder: Path) -> Path:
+    path = folder / result.dataset / f"{result.batch_date}.{result.stage}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result.to_dict(), indent=1, default=str))
+    return path
+
+
+def reevaluate_batch(location: WarehouseLocation, dataset: str, batch_date: str, *, run_id: str | None = None,
+                     config: QualityConfig | None = None) -> GateResult:
+    """Re-judge a batch from its recorded metric values (no SQL on the batch, no GX, no alert).
+
+    Used after an analyst's label: the points are re-evaluated against the current history and written
+    back (labels kept), and the result tells whether the batch still blocks.
+
+    :param location: the warehouse.
+    :param dataset: dataset name.
+    :param batch_date: ``YYYY-MM-DD``.
+    :param run_id: the labelling run.
+    :param config: quality configuration.
+    """
+    from sqlalchemy import text
+
+    from dataops.quality.history import HISTORY
+
+    cfg = config or load_quality_config(dataset)
+    engine = warehouse_engine(location)
+    day = date.fromisoformat(batch_date)
+    with engine.connect() as con:
+        recorded = con.execute(text(f"SELECT metric, value, n, verdict, rules FROM {HISTORY} WHERE dataset = :ds "
+                                    "AND batch_date = CAST(:d AS DATE)"), {"ds": dataset, "d": batch_date}).fetchall()
+    specs = {s.name: s for s in cfg.metrics}
+    values = [MetricValue(m, v, int(n) if n else None) for m, v, n, _, _ in recorded if m in specs]
+    history = load_history(engine, dataset, [v.metric for v in values], before=day)
+    evs = _evaluate([specs[v.metric] for v in values], values, history, day)
+    statuses = write_points(engine, dataset, batch_date, [HistoryRow.from_evaluation(e) for e in evs.values()],
+                            run_id)
+    labels = labels_of(engine, dataset, batch_date)
+    result = GateResult(dataset=dataset, batch_date=batch_date, stage="relabel")
+    for m, ev in evs.items():
+        d = ev.to_dict()
+        result.metrics[m] = {k: d.get(k) for k in ("value", "n", "verdict", "centre", "lcl", "ucl", "z")}
+        result.metrics[m].update(status=statuses.get(m), rules=[f.rule for f in ev.findings])
+        for f in d["findings"]:
+            target = result.acknowledged if f["severity"] == CRITICAL and labels.get(m) == FALSE_POSITIVE \
+                else result.findings
+            target.append(_finding(d, f))
+    for m, _, _, verdict, rules in recorded:
+        if m == CONTRACT_METRIC and verdict == CRITICAL:
+            finding = {"metric": m, "severity": CRITICAL, "rule": "file_contract",
+                       "description": f"file contract broken ({rules})", "value": None, "centre": None,
+                       "lcl": None, "ucl": None, "z": None}
+            (result.acknowledged if labels.get(m) == FALSE_POSITIVE else result.findings).append(finding)
+    result.settle_verdict()
+    return result

@@ -1,0 +1,216 @@
+"""Compute a batch's quality metrics in the warehouse (SQL pushdown: the batch never leaves the database).
+
+Three aggregate queries per batch, whatever the number of metrics: one over the batch's rows in the raw
+table, one over its quarantined rows (``raw.quarantine``) and one over the ingest ledger
+(``raw.ingest_files``, latest version of the batch). After scoring, one more over ``marts.predictions``.
+The SQL is plain (``count(*) FILTER (WHERE ...)``, ``ln``, ``stddev_samp``) and runs on DuckDB and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from dataops.quality.config import OTHER, MetricSpec, QualityConfig
+
+LEDGER = "raw.ingest_files"
+QUARANTINE = "raw.quarantine"
+PREDICTIONS = "marts.predictions"
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+
+
+def _ident(name: str) -> str:
+    if not _IDENT.match(name or ""):
+        raise ValueError(f"not a plain SQL identifier: {name!r}")
+    return name
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    """One metric of one batch.
+
+    :param metric: metric name.
+    :param value: the value (a proportion for rates); None when the batch has no data for it.
+    :param n: batch size behind a rate (None for other metrics).
+    """
+
+    metric: str
+    value: float | None
+    n: int | None = None
+
+
+@dataclass
+class BatchFacts:
+    """What the ingest ledger says about the batch (latest version).
+
+    :param version: ingest version (0 when the batch was never ingested).
+    :param landed: rows landed (all files).
+    :param quarantined: rows quarantined.
+    :param rejected: ``(file_key, message)`` of every file that broke the file contract.
+    """
+
+    version: int = 0
+    landed: int = 0
+    quarantined: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _table_exists(con, qualified: str) -> bool:
+    from sqlalchemy import inspect
+
+    schema, _, table = qualified.rpartition(".")
+    return inspect(con).has_table(table, schema=schema or None)
+
+
+def batch_facts(con, dataset: str, source: str, batch_date: str) -> BatchFacts:
+    """Ledger totals of the batch's latest ingest version.
+
+    :param con: SQLAlchemy connection to the warehouse.
+    :param dataset: dataset name.
+    :param source: landed source.
+    :param batch_date: ``YYYY-MM-DD``.
+    """
+    from sqlalchemy import text
+
+    if not _table_exists(con, LEDGER):
+        return BatchFacts()
+    where = "dataset = :ds AND source = :src AND batch_date = CAST(:d AS DATE)"
+    params = {"ds": dataset, "src": source, "d": batch_date}
+    rows = con.execute(text(
+        f"SELECT version, file_key, rows_landed, rows_quarantined, status, message FROM {LEDGER} "
+        f"WHERE {where} AND version = (SELECT max(version) FROM {LEDGER} WHERE {where}) ORDER BY file_key"),
+        params).fetchall()
+    facts = BatchFacts(version=int(rows[0][0]) if rows else 0)
+    for _, key, landed, quarantined, status, message in rows:
+        facts.landed += int(landed or 0)
+        facts.quarantined += int(quarantined or 0)
+        if status == "rejected":
+            facts.rejected.append((key, message or ""))
+    return facts
+
+
+def _raw_aggregates(con, table: str, specs: list[MetricSpec], batch_date: str) -> dict[str, Any]:
+    from sqlalchemy import text
+
+    exprs = ["count(*) AS row_count"]
+    params: dict[str, Any] = {"d": batch_date}
+    for i, m in enumerate(specs):
+        col = _ident(m.column) if m.column else None
+        if m.kind == "null_rate":
+            exprs.append(f"count(*) - count({col}) AS m{i}")
+        elif m.kind == "log_mean":
+            exprs.append(f"avg(ln({col})) FILTER (WHERE {col} > 0) AS m{i}")
+        elif m.kind == "log_std":
+            exprs.append(f"stddev_samp(ln({col})) FILTER (WHERE {col} > 0) AS m{i}")
+        elif m.kind == "category_share" and m.value == OTHER:
+            listed = ", ".join(f":v{i}_{j}" for j in range(len(m.values)))
+            params.update({f"v{i}_{j}": v for j, v in enumerate(m.values)})
+            exprs.append(f"count(*) FILTER (WHERE {col} IS NOT NULL AND CAST({col} AS VARCHAR) NOT IN ({listed})) "
+                         f"AS m{i}")
+        elif m.kind == "category_share":
+            params[f"v{i}"] = m.value
+            exprs.append(f"count(*) FILTER (WHERE CAST({col} AS VARCHAR) = :v{i}) AS m{i}")
+    sql = f"SELECT {', '.join(exprs)} FROM {_ident(table)} WHERE batch_date = CAST(:d AS DATE)"
+    row = con.execute(text(sql), params).mappings().one()
+    return dict(row)
+
+
+def _quarantine_aggregates(con, dataset: str, source: str, columns: list[str], batch_date: str) -> dict[str, int]:
+    from sqlalchemy import text
+
+    if not _table_exists(con, QUARANTINE):
+        return {}
+    exprs = ["count(*) FILTER (WHERE reason LIKE 'duplicate_key:%') AS duplicate_key"]
+    params: dict[str, Any] = {"ds": dataset, "src": source, "d": batch_date}
+    for i, c in enumerate(columns):
+        params[f"r{i}"] = f"{c}: missing value"
+        exprs.append(f"count(*) FILTER (WHERE reason = :r{i}) AS null_{i}")
+    row = con.execute(text(
+        f"SELECT {', '.join(exprs)} FROM {QUARANTINE} "
+        "WHERE dataset = :ds AND source = :src AND batch_date = CAST(:d AS DATE)"), params).mappings().one()
+    out = {"duplicate_key": int(row["duplicate_key"] or 0)}
+    out.update({c: int(row[f"null_{i}"] or 0) for i, c in enumerate(columns)})
+    return out
+
+
+def _rate(count: int | None, n: int) -> tuple[float | None, int | None]:
+    if n <= 0 or count is None:
+        return None, None
+    return min(1.0, float(count) / n), n
+
+
+def compute_batch_metrics(location_or_engine, config: QualityConfig, raw_table: str, batch_date: str
+                          ) -> tuple[list[MetricValue], BatchFacts]:
+    """The ``batch`` stage metrics of one batch, and the ledger facts behind them.
+
+    :param location_or_engine: a :class:`~dataops.warehouse.WarehouseLocation` or a SQLAlchemy engine.
+    :param config: the dataset's quality configuration.
+    :param raw_table: the measured raw table, e.g. ``raw.transactions``.
+    :param batch_date: ``YYYY-MM-DD``.
+    """
+    engine = _engine(location_or_engine)
+    specs = config.stage("batch")
+    row_specs = [m for m in specs if m.kind in ("null_rate", "log_mean", "log_std", "category_share")]
+    null_columns = [m.column for m in specs if m.kind == "null_rate"]
+    with engine.connect() as con:
+        facts = batch_facts(con, config.dataset, config.source, batch_date)
+        agg = _raw_aggregates(con, raw_table, row_specs, batch_date) if _table_exists(con, raw_table) else {}
+        quarantined = _quarantine_aggregates(con, config.dataset, config.source, null_columns, batch_date)
+    rows = int(agg.get("row_count") or 0)
+    landed = facts.landed
+    index = {m.name: i for i, m in enumerate(row_specs)}
+    out: list[MetricValue] = []
+    for m in specs:
+        agg_value = agg.get(f"m{index[m.name]}") if m.name in index else None
+        if m.kind == "row_count":
+            out.append(MetricValue(m.name, float(rows)))
+        elif m.kind == "null_rate":
+            nulls = int(agg_value or 0) + quarantined.get(m.column, 0)
+            out.append(MetricValue(m.name, *_rate(nulls, landed)))
+        elif m.kind == "duplicate_key_rate":
+            out.append(MetricValue(m.name, *_rate(quarantined.get("duplicate_key", 0), landed)))
+        elif m.kind == "quarantine_rate":
+            out.append(MetricValue(m.name, *_rate(facts.quarantined, landed)))
+        elif m.kind == "category_share":
+            out.append(MetricValue(m.name, *_rate(int(agg_value or 0), rows)))
+        elif m.kind in ("log_mean", "log_std"):
+            out.append(MetricValue(m.name, None if agg_value is None else float(agg_value)))
+    return out, facts
+
+
+def compute_score_metrics(location_or_engine, config: QualityConfig, batch_date: str, threshold: float,
+                          role: str = "champion") -> list[MetricValue]:
+    """The ``post_score`` metrics: mean score and share at or above the decision threshold.
+
+    :param location_or_engine: warehouse location or SQLAlchemy engine.
+    :param config: the dataset's quality configuration.
+    :param batch_date: ``YYYY-MM-DD``.
+    :param threshold: the decision threshold.
+    :param role: which model's predictions (``champion``).
+    """
+    from sqlalchemy import text
+
+    engine = _engine(location_or_engine)
+    specs = config.stage("post_score")
+    with engine.connect() as con:
+        if not _table_exists(con, PREDICTIONS):
+            rows, mean, flagged = 0, None, 0
+        else:
+            rows, mean, flagged = con.execute(text(
+                f"SELECT count(*), avg(score), count(*) FILTER (WHERE score >= :t) FROM {PREDICTIONS} "
+                "WHERE batch_date = CAST(:d AS DATE) AND role = :r"), {"t": threshold, "d": batch_date, "r": role}
+            ).one()
+    out = []
+    for m in specs:
+        if m.kind == "score_mean":
+            out.append(MetricValue(m.name, None if mean is None else float(mean)))
+        elif m.kind == "score_flag_rate":
+            out.append(MetricValue(m.name, *_rate(int(flagged or 0), int(rows or 0))))
+    return out
+
+
+def _engine(location_or_engine):
+    from dataops.quality.engine import warehouse_engine
+
+    return warehouse_engine(location_or_engine) if hasattr(location_or_engine, "sqlalchemy_url") else location_or_engine

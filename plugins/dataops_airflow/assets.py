@@ -1,0 +1,20 @@
+"""The Assets that link the DAGs (one place, so producers and consumers agree on the URIs)."""
+
+from __future__ import annotations
+
+from airflow.sdk import Asset
+
+
+def table_asset(table: str) -> Asset:
+    """A warehouse table, e.g. ``warehouse://marts.predictions``."""
+    return Asset(f"warehouse://{table}")
+
+
+def score_drift_asset(dataset: str) -> Asset:
+    """Emitted by the Value Pipeline on a day whose score-distribution SPC reports drift."""
+    return Asset(f"quality://{dataset}/score_drift")
+
+
+def champion_asset(dataset: str) -> Asset:
+    """Emitted by the Innovation Pipeline when it promotes a new champion."""
+    return Asset(f"model://{dataset}/champion")

@@ -1,0 +1,111 @@
+"""The quality gate of the Value Pipeline as an Airflow operator, and its "Data Docs" extra link."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from airflow.sdk import BaseOperator, BaseOperatorLink
+from airflow.sdk.exceptions import AirflowFailException
+
+from dataops_airflow.settings import WAREHOUSE_POOL
+
+#: XCom key holding the Data Docs URL of the task's run (read by :class:`DataDocsLink`).
+DATA_DOCS_XCOM_KEY = "data_docs_url"
+
+
+class DataDocsLink(BaseOperatorLink):
+    """Button on the task page that opens this run's Great Expectations Data Docs page.
+
+    Register it in the plugin (``operator_extra_links = [DataDocsLink()]``) so the API server can resolve it.
+    """
+
+    name = "Data Docs"
+
+    def get_link(self, operator, *, ti_key) -> str:
+        from airflow.providers.common.compat.sdk import XCom
+
+        return XCom.get_value(key=DATA_DOCS_XCOM_KEY, ti_key=ti_key) or ""
+
+
+class QualityGateOperator(BaseOperator):
+    """Judge the day's batch with SPC and Great Expectations; fail (no retry) on a critical finding.
+
+    The work is :func:`dataops.quality.gate.run_gate`: metrics by SQL pushdown, history, SPC verdicts,
+    ``quality.metric_history``, the GX checkpoint with the SPC limits as parameters, Data Docs (in
+    ``DATAOPS_REPORTS_DIR``), and the alert e-mail (:func:`dataops.alerts.dispatch_alerts` through the SMTP
+    connection; an e-mail problem never changes the verdict). A critical finding raises
+    ``AirflowFailException`` naming metric, value, limits and rule: a data verdict is not retried, the
+    downstream scoring does not run, and the task stays inspectable (clear it after an analyst labelled the
+    point ``false_positive`` to let the run continue). Warnings are logged and alerted, the run goes on.
+    Returns the small JSON :class:`~dataops.quality.result.GateResult` for XCom.
+
+    :param dataset: dataset name.
+    :param stage: ``batch`` (before scoring) or ``post_score`` (score metrics after scoring).
+    :param batch_date: ``YYYY-MM-DD`` (templated; default ``{{ ds }}``).
+    :param run_gx: run the GX checkpoint (stage ``batch``).
+    :param alert: send the alert e-mail.
+    :param warehouse_conn_id: connection of the warehouse.
+    :param smtp_conn_id: SMTP connection of the alert e-mail.
+    """
+
+    template_fields: Sequence[str] = ("dataset", "stage", "batch_date")
+    operator_extra_links = (DataDocsLink(),)
+    ui_color = "#eef1fb"
+
+    def __init__(self, *, dataset: str, stage: str = "batch", batch_date: str = "{{ ds }}", run_gx: bool = True,
+                 alert: bool = True, warehouse_conn_id: str = "warehouse_default",
+                 smtp_conn_id: str = "smtp_default", **kwargs) -> None:
+        kwargs.setdefault("pool", WAREHOUSE_POOL)
+        super().__init__(**kwargs)
+        self.dataset = dataset
+        self.stage = stage
+        self.batch_date = batch_date
+        self.run_gx = run_gx
+        self.alert = alert
+        self.warehouse_conn_id = warehouse_conn_id
+        self.smtp_conn_id = smtp_conn_id
+
+    def _alert_function(self, context, location):
+        try:
+            from dataops.alerts import dispatch_alerts
+            from dataops_airflow.notifiers import smtp_send_function
+        except ImportError:
+            self.log.warning("dataops.alerts is not available: no alert e-mail")
+            return None
+        from dataops.datasets import load_dataset
+
+        ti = context["ti"]
+        run_key = f"{ti.dag_id}/{ti.run_id}/{self.dataset}/{self.stage}"
+        recipients = list(load_dataset(self.dataset).alert_recipients)
+        send = smtp_send_function(self.smtp_conn_id)
+
+        def alert(*, evaluations, series, links):
+            return dispatch_alerts(location, dataset=self.dataset, batch_date=self.batch_date, run_key=run_key,
+                                   evaluations=evaluations, series=series, links=links, recipients=recipients,
+                                   send=send)
+
+        return alert
+
+    def execute(self, context) -> dict:
+        from dataops.quality.gate import run_gate
+        from dataops_airflow.hooks import WarehouseHook
+
+        location = WarehouseHook(self.warehouse_conn_id).get_location()
+        ti = context["ti"]
+        task_url = getattr(ti, "log_url", None) or ""
+        result = run_gate(location, self.dataset, self.batch_date, run_id=ti.run_id, stage=self.stage,
+                          run_gx=self.run_gx, alert=self._alert_function(context, location) if self.alert else None,
+                          links={"task": task_url})
+        docs = result.paths.get("data_docs")
+        if docs:
+            ti.xcom_push(key=DATA_DOCS_XCOM_KEY, value=docs)
+            self.log.info("Data Docs of this run: %s", docs)
+        self.log.info("quality %s of %s %s: verdict %s; result %s", self.stage, self.dataset, self.batch_date,
+                      result.verdict, result.paths.get("result"))
+        for f in result.findings:
+            self.log.warning("%s [%s]", result.describe(f), f["severity"])
+        for f in result.acknowledged:
+            self.log.info("acknowledged as false positive: %s", result.describe(f))
+        if result.blocking:
+            raise AirflowFailException(result.failure_message())
+        return result.to_dict()
