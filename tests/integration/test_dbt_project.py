@@ -306,7 +306,7 @@ class DuckDBWarehouse(Warehouse):
     def query(self, sql: str) -> list[tuple]:
         import duckdb
 
-        with duckdb.connect(str(self.path), read_only=True) as con:
+        with duckdb.connect(str(self.path)) as con:
             return con.execute(sql).fetchall()
 
     def dbt_env(self) -> dict[str, str]:

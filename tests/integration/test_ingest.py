@@ -31,7 +31,7 @@ def _ingest(s3_client, bucket, warehouse, day=DAY):
 
 
 def _q(warehouse, sql, params=()):
-    with duckdb.connect(warehouse.path, read_only=True) as con:
+    with duckdb.connect(warehouse.path) as con:
         return con.execute(sql, list(params)).fetchall()
 
 

@@ -116,7 +116,7 @@ def test_drift_retrain_promote_score_reject_and_rollback(world, airflow_db, stac
     run = value.test(logical_date=datetime(2026, 1, 8, tzinfo=UTC))
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
     assert states["score.score_champion"] == "success", states
-    with duckdb.connect(str(world["location"].path), read_only=True) as con:
+    with duckdb.connect(str(world["location"].path)) as con:
         versions = con.execute("SELECT DISTINCT model_version FROM marts.predictions WHERE batch_date = ? "
                                "AND role = 'champion'", [LAST]).fetchall()
     assert versions == [(new_version,)]

@@ -26,7 +26,7 @@ def test_smoke_dag_touches_s3_duckdb_and_smtp(airflow_db, stack_connections, s3_
     body = s3_client.get_object(Bucket="landing", Key="smoke/day=2026-03-14/marker.json")["Body"].read()
     assert b'"day": "2026-03-14"' in body
 
-    with duckdb.connect(str(stack_connections["warehouse"]), read_only=True) as con:
+    with duckdb.connect(str(stack_connections["warehouse"])) as con:
         rows = con.execute("SELECT day::VARCHAR, s3_key FROM smoke.runs").fetchall()
     assert rows == [("2026-03-14", "smoke/day=2026-03-14/marker.json")]
 
@@ -40,5 +40,5 @@ def test_smoke_dag_rerun_keeps_one_row(airflow_db, stack_connections):
     dag = _smoke_dag()
     for _ in range(2):
         assert dag.test(logical_date=datetime(2026, 3, 15, tzinfo=UTC)).state == "success"
-    with duckdb.connect(str(stack_connections["warehouse"]), read_only=True) as con:
+    with duckdb.connect(str(stack_connections["warehouse"])) as con:
         assert con.execute("SELECT count(*) FROM smoke.runs").fetchone()[0] == 1

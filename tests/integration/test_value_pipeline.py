@@ -91,7 +91,7 @@ def test_value_pipeline_over_consecutive_days(airflow_db, stack_connections, s3_
         assert states["score.score_shadow"] == "skipped"  # no shadow challenger registered
         assert states["transform.fct_transaction_features_model_build"] == "success"
 
-    with duckdb.connect(wh, read_only=True) as con:
+    with duckdb.connect(wh) as con:
         for day in DAYS[:3]:
             landed, loaded, quarantined = con.execute(
                 "SELECT sum(rows_landed), sum(rows_loaded), sum(rows_quarantined) FROM raw.ingest_files "
@@ -119,13 +119,13 @@ def test_value_pipeline_over_consecutive_days(airflow_db, stack_connections, s3_
 
     run, states = _run(dag, DAYS[1])  # rerun a date: nothing may change
     assert run.state == "success", states
-    with duckdb.connect(wh, read_only=True) as con:
+    with duckdb.connect(wh) as con:
         assert _snapshot(con) == before
 
     run, states = _run(dag, DAYS[3])  # schema change: the file is rejected whole, nothing is scored
     assert run.state == "failed"
     assert states["score.score_champion"] != "success"
-    with duckdb.connect(wh, read_only=True) as con:
+    with duckdb.connect(wh) as con:
         status, message = con.execute(
             "SELECT status, message FROM raw.ingest_files WHERE source = 'transactions' AND batch_date = ? "
             "LIMIT 1", [DAYS[3]]).fetchone()
