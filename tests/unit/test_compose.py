@@ -427,3 +427,13 @@ def test_compose_mounts_the_project_folders():
 @pytest.mark.parametrize("script", ["deploy/postgres-init/01-warehouse.sh", "deploy/minio/create-buckets.sh"])
 def test_deploy_scripts_are_executable(script: str):
     assert os.access(REPO / script, os.X_OK)
+
+
+def test_training_runs_in_the_project_image_through_docker():
+    """The production stack switches the Innovation Pipeline's training step to DockerOperator."""
+    import yaml
+
+    compose = yaml.safe_load((REPO / "docker-compose.yaml").read_text())
+    env = compose["x-airflow-common"]["environment"]
+    assert env["DATAOPS_TRAINING_RUNNER"] == "docker"
+    assert env["DATAOPS_DOCKER_IMAGE"] == compose["x-airflow-common"]["image"]

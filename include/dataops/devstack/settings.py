@@ -118,6 +118,7 @@ def stack_env(settings: StackSettings) -> dict[str, str]:
         "DATAOPS_LANDING_BUCKET": "landing",
         "DATAOPS_ARTIFACT_BUCKET": "models",
         "DATAOPS_WAREHOUSE_KIND": "duckdb",
+        "DATAOPS_TRAINING_RUNNER": "inprocess",
         "DATAOPS_WAREHOUSE_PATH": str(settings.warehouse_path),
         "DATAOPS_REGISTRY_URL": f"sqlite:///{settings.state / 'registry.sqlite'}",
         "DATAOPS_MAIL_DIR": str(settings.mail_dir),
