@@ -22,6 +22,7 @@ reports drift in the score distribution (it emits the `{SCORE_DRIFT.uri}` Asset 
 
 | group | what it does |
 |---|---|
+| `review_shadow` | if a challenger has been scoring in shadow for `shadow_days` and the labels of those batches have matured, judges it against the champion on exactly those batches and promotes it or records the rejection |
 | `build_training_set` | picks the cutoff (the run's data interval end), the train / validation / holdout windows and the batch dates the quality gate marked `out_of_control` or `known_bad` (left out unless `keep_excluded`) |
 | `train` | `python -m dataops train ...` — LightGBM on labels matured by the cutoff; in-process here, in the project's image through `DockerOperator` in production (`DATAOPS_TRAINING_RUNNER=docker`) |
 | `evaluate` | champion and challenger scored on the same out-of-time holdout; paired bootstrap CI of the gain; report (metrics, slices, PR curve, calibration) next to the challenger's artifacts — see the task's log for its URL |
@@ -57,6 +58,22 @@ DEFAULT_ARGS = {"owner": "ml-platform", "retries": 1, "retry_delay": timedelta(m
     },
 )
 def innovation_pipeline():
+    @task_group(group_id="review_shadow")
+    def review_shadow():
+        @task(doc_md="Final decision on a shadow challenger once its shadow batches' labels have matured.")
+        def review_shadow_challenger(params=None, data_interval_end=None) -> dict:
+            from dataops.datasets import load_dataset
+            from dataops.evaluation.shadow import review_shadow as review
+            from dataops_airflow.hooks import RegistryHook, WarehouseHook
+
+            outcome = review(RegistryHook(model_name=DATASET).get_conn(), WarehouseHook().get_location().engine(),
+                             load_dataset(DATASET), shadow_days=max(params["shadow_days"], 1),
+                             today=data_interval_end.date(), actor="innovation_pipeline")
+            print(f"shadow review: {outcome}")
+            return outcome
+
+        return review_shadow_challenger()
+
     @task_group(group_id="build_training_set")
     def build_training_set():
         @task(doc_md="Cutoff, windows and the quality gate's excluded batch dates (small JSON for XCom).")
@@ -125,6 +142,7 @@ def innovation_pipeline():
         return promote_or_reject(result)
 
     plan = build_training_set()
+    review_shadow() >> plan
     trained = train()
     plan >> trained
     evaluated = evaluate()
