@@ -52,7 +52,11 @@ def stop_services(settings: StackSettings) -> None:
 
 
 def migrate(env: dict[str, str]) -> None:
-    subprocess.run([os.path.join(os.path.dirname(sys.executable), "airflow"), "db", "migrate"],
+    """Create or upgrade the metadata database, and the pool that serialises warehouse writes."""
+    airflow = os.path.join(os.path.dirname(sys.executable), "airflow")
+    subprocess.run([airflow, "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+    # DuckDB allows one writer: every warehouse-writing task runs in this 1-slot pool, so backfills queue.
+    subprocess.run([airflow, "pools", "set", "warehouse", "1", "warehouse writes (DuckDB: one writer)"],
                    env=env, check=True, stdout=subprocess.DEVNULL)
 
 
