@@ -23,6 +23,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from dataops.alerts import tables
+from dataops.alerts.connection import alert_connection
 from dataops.alerts.inputs import MetricResult, as_date, chart_points, fill_zones, metric_result
 from dataops.alerts.message import build_message, new_cid
 from dataops.alerts.outbox import DELIVERY_ERRORS, describe, flush_outbox
@@ -91,7 +92,7 @@ def dispatch_alerts(location: Any, *, dataset: str, batch_date: str, run_key: st
                     sender: str = "dataops@localhost", now: datetime | None = None) -> dict[str, Any]:
     """Send (or queue) the quality alert of one run and dataset; see the module docstring.
 
-    :param location: the warehouse (:class:`dataops.warehouse.WarehouseLocation`, DuckDB).
+    :param location: the warehouse (:class:`dataops.warehouse.WarehouseLocation`, DuckDB or PostgreSQL).
     :param dataset: e.g. ``transactions``.
     :param batch_date: the batch under test, ``YYYY-MM-DD``.
     :param run_key: identifies the run (e.g. ``dag_id/run_id``); the same key never sends twice.
@@ -107,7 +108,7 @@ def dispatch_alerts(location: Any, *, dataset: str, batch_date: str, run_key: st
     aware_now, db_now = _clock(now)
     day = as_date(batch_date)
     batch_date = day.isoformat()
-    with location.duckdb_connection() as con:
+    with alert_connection(location) as con:
         tables.ensure_alert_tables(con)
         flushed = flush_outbox(con, send, db_now)
         done = tables.logged_status(con, run_key, dataset)

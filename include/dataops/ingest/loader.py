@@ -12,7 +12,10 @@ from __future__ import annotations
 import gzip
 import logging
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from dataops.datasets.config import DatasetConfig, SourceSpec
 from dataops.ingest import landing
@@ -140,17 +143,17 @@ def ingest_batch(s3, bucket: str, dataset: DatasetConfig, source_name: str, batc
     :param dataset: the dataset configuration (contract of each source).
     :param source_name: which source of the dataset (e.g. ``transactions``, ``chargebacks``).
     :param batch_date: ``YYYY-MM-DD``.
-    :param location: the warehouse (DuckDB file).
+    :param location: the warehouse: a DuckDB file, or PostgreSQL (parsing then runs in an in-memory DuckDB).
     :param workdir: where to download the parts (a temporary folder by default).
     :raises BatchNotLanded: the manifest is missing.
     """
     source = dataset.sources[source_name]
     manifest = landing.read_manifest(s3, bucket, source.prefix, batch_date)
-    with location.duckdb_connection() as con:
-        ensure_raw_tables(con, source)
-        last_version, last_fingerprint = _previous(con, dataset.name, source_name, batch_date)
+    with _open(location) as (con, raw):
+        raw.ensure(source)
+        last_version, last_fingerprint = raw.previous(dataset.name, source_name, batch_date)
         if last_fingerprint == manifest.fingerprint:
-            report = _ledger_report(con, dataset.name, source_name, batch_date, last_version)
+            report = raw.ledger_report(dataset.name, source_name, batch_date, last_version)
             log.info("batch unchanged since version %s (same checksums): nothing to do", last_version)
             return report
         version = last_version + 1
@@ -162,10 +165,50 @@ def ingest_batch(s3, bucket: str, dataset: DatasetConfig, source_name: str, batc
                 report.files.append(_ingest_file(con, s3, bucket, part, source, Path(tmp), seen))
         _quarantine_duplicate_keys(con, source.key)
         _recount(con, report)
-        _publish(con, dataset.name, source, batch_date, version, manifest.fingerprint, report)
+        raw.publish(con, dataset.name, source, batch_date, version, manifest.fingerprint, report)
     for outcome in report.rejected:
         landing.move_to_quarantine(s3, bucket, outcome.key)
     return report
+
+
+class _DuckDBRaw:
+    """The raw layer in the DuckDB warehouse file, the same connection that does the parsing."""
+
+    def __init__(self, con) -> None:
+        self.con = con
+
+    def ensure(self, source: SourceSpec) -> None:
+        ensure_raw_tables(self.con, source)
+
+    def previous(self, dataset: str, source: str, batch_date: str):
+        return _previous(self.con, dataset, source, batch_date)
+
+    def ledger_report(self, dataset: str, source: str, batch_date: str, version: int) -> IngestReport:
+        return _ledger_report(self.con, dataset, source, batch_date, version)
+
+    def publish(self, con, dataset: str, source: SourceSpec, batch_date: str, version: int, fingerprint: str,
+                report: IngestReport) -> None:
+        _publish(con, dataset, source, batch_date, version, fingerprint, report)
+
+
+@contextmanager
+def _open(location: WarehouseLocation) -> Iterator[tuple[Any, Any]]:
+    """(DuckDB connection for parsing, raw-layer writer) for the warehouse; both closed on exit."""
+    if location.kind == "postgres":
+        import duckdb
+
+        from dataops.ingest.publish_postgres import PostgresRaw, connect
+
+        pg = connect(location)
+        con = duckdb.connect()
+        try:
+            yield con, PostgresRaw(pg)
+        finally:
+            con.close()
+            pg.close()
+        return
+    with location.duckdb_connection() as con:
+        yield con, _DuckDBRaw(con)
 
 
 def _create_work_tables(con, source: SourceSpec) -> None:

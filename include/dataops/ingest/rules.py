@@ -13,8 +13,19 @@ _SQL_TYPES = {"string": "VARCHAR", "timestamp": "TIMESTAMP", "double": "DOUBLE",
               "date": "DATE"}
 
 
+#: The same contract types on PostgreSQL (``DOUBLE`` is not a PostgreSQL type).
+_POSTGRES_TYPES = {"string": "VARCHAR", "timestamp": "TIMESTAMP", "double": "DOUBLE PRECISION",
+                   "integer": "BIGINT", "date": "DATE"}
+
+
 def sql_type(col: ColumnSpec) -> str:
+    """The DuckDB type of a contract column."""
     return _SQL_TYPES[col.type]
+
+
+def postgres_type(col: ColumnSpec) -> str:
+    """The PostgreSQL type of a contract column."""
+    return _POSTGRES_TYPES[col.type]
 
 
 def quote_literal(text: str) -> str:
