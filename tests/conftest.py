@@ -94,3 +94,20 @@ def stack_connections(monkeypatch, s3_endpoint, mail_sink, tmp_path):
     monkeypatch.setenv("DATAOPS_WAREHOUSE_PATH", str(warehouse))
     monkeypatch.setenv("DATAOPS_S3_ENDPOINT_URL", s3_endpoint)
     return {"warehouse": warehouse, "s3_endpoint": s3_endpoint, "mail_sink": mail_sink}
+
+
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+def pytest_unconfigure(config):
+    """Leave without interpreter teardown once pytest has printed its summary: dbt-duckdb keeps DuckDB
+    connections open in the test process and DuckDB's bindings would print pages of harmless
+    "nanobind: leaked instance" noise after the summary line."""
+    if _EXIT_STATUS and os.environ.get("DATAOPS_PYTEST_HARD_EXIT", "1") == "1":
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[-1])
