@@ -63,6 +63,25 @@ def s3_client(s3_endpoint):
     return boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
 
 
+@pytest.fixture(scope="session")
+def moto_endpoint(s3_endpoint):
+    """The same S3 endpoint under the name the model-registry tests use."""
+    return s3_endpoint
+
+
+@pytest.fixture
+def s3(s3_client):
+    return s3_client
+
+
+@pytest.fixture
+def bucket():
+    """A fresh artifact bucket name per test, so tests never see each other's objects."""
+    import uuid
+
+    return f"models-{uuid.uuid4().hex[:12]}"
+
+
 @pytest.fixture
 def mail_sink(tmp_path):
     """A real SMTP server on 127.0.0.1 that stores what it receives as .eml files."""

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from datetime import date
 
-import boto3
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from moto.server import ThreadedMotoServer
 
 from dataops.datasets import load_dataset
 from dataops.training.synthetic import make_chargebacks, make_feature_rows, write_warehouse
@@ -83,21 +80,4 @@ def warehouse(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
-
-@pytest.fixture
-def s3(moto_endpoint):
-    return boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
-
-
-@pytest.fixture
-def bucket():
-    return f"models-{uuid.uuid4().hex[:12]}"

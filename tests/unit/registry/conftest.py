@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from datetime import date
 
-import boto3
 import duckdb
 import pytest
 import sqlalchemy as sa
-from moto.server import ThreadedMotoServer
 
 from dataops.datasets import load_dataset
 from dataops.training import build_artifacts, build_training_set, train_model
@@ -19,26 +16,7 @@ from dataops.training.synthetic import make_chargebacks, make_feature_rows, writ
 FAST = {"learning_rate": 0.2, "num_leaves": 7, "min_data_in_leaf": 20}
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
-
-@pytest.fixture
-def s3(moto_endpoint):
-    """A boto3 client on the moto endpoint (fake credentials, local only)."""
-    return boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
-
-
-@pytest.fixture
-def bucket():
-    """A fresh bucket name per test, so tests never see each other's artifacts."""
-    return f"models-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture(scope="session")
