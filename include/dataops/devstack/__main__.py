@@ -18,6 +18,8 @@ SERVICES = ("s3", "smtp", "airflow")
 def _env(settings: StackSettings) -> dict[str, str]:
     env = dict(os.environ)
     env.update(stack_env(settings))
+    # `airflow standalone` starts its components as `airflow ...` subprocesses found on PATH.
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     return env
 
 
