@@ -127,17 +127,19 @@ def innovation_pipeline():
         def promote_or_reject(result: dict, params=None) -> dict:
             from airflow.sdk.exceptions import AirflowSkipException
 
+            from dataops.registry import ANY
             from dataops_airflow.hooks import RegistryHook
 
             if not result["promote"]:
                 raise AirflowSkipException(f"challenger {result['version']} rejected: " + "; ".join(result["reasons"]))
             registry = RegistryHook(model_name=DATASET).get_conn()
             alias = "shadow" if params["shadow_days"] else "champion"
-            expected = result["champion_version"] if alias == "champion" else None
+            # champion: compare-and-set against the champion the decision was made against; shadow: any
+            expected = result["champion_version"] if alias == "champion" else ANY
             move = registry.promote(result["version"], actor="innovation_pipeline", alias=alias,
                                     reason=f"decision {result['decision_id']}: {result['reasons'][0]}",
-                                    expected_version=expected if alias == "champion" else registry.get_alias_version("shadow"))
-            return {"alias": alias, "version": result["version"], "from": getattr(move, "from_version", None)}
+                                    expected_version=expected)
+            return {"alias": alias, "version": result["version"], "from": move.from_version}
 
         return promote_or_reject(result)
 

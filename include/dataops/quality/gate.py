@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from dataops.quality.config import MetricSpec, QualityConfig, load_quality_config
-from dataops.quality.engine import warehouse_engine
 from dataops.quality.history import (
     HistoryRow,
     ensure_tables,
@@ -145,7 +144,7 @@ def run_gate(location: WarehouseLocation, dataset: str, batch_date: str, *, run_
     cfg = config or load_quality_config(dataset)
     ds_cfg = load_dataset(dataset)
     day = date.fromisoformat(batch_date)
-    engine = warehouse_engine(location)
+    engine = location.engine()
     ensure_tables(engine)
     specs = cfg.stage(stage)
     facts: BatchFacts | None = None
@@ -243,7 +242,7 @@ def reevaluate_batch(location: WarehouseLocation, dataset: str, batch_date: str,
     from dataops.quality.history import HISTORY
 
     cfg = config or load_quality_config(dataset)
-    engine = warehouse_engine(location)
+    engine = location.engine()
     day = date.fromisoformat(batch_date)
     with engine.connect() as con:
         recorded = con.execute(text(f"SELECT metric, value, n, verdict, rules FROM {HISTORY} WHERE dataset = :ds "

@@ -55,6 +55,11 @@ def _describe(result) -> str:
 class _SPCMixin:
     """Adds the ``spc`` parameter and the SPC details of the result."""
 
+    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
+        """The built-in check, then the SPC facts (value, centre, limits, z, rules) added to its result."""
+        return self._with_spc(super()._validate(metrics, runtime_configuration, execution_engine),
+                              runtime_configuration)
+
     def _with_spc(self, result, runtime_configuration):
         res = result if isinstance(result, dict) else {"success": result.success, "result": result.result}
         body = dict(res.get("result") or {})
@@ -74,10 +79,6 @@ class ExpectTableRowCountToBeInControl(_SPCMixin, gxe.ExpectTableRowCountToBeBet
     spc: dict | SuiteParameterDict | None = None
     success_keys: ClassVar[tuple[str, ...]] = (*gxe.ExpectTableRowCountToBeBetween.success_keys, "spc")
 
-    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
-        return self._with_spc(super()._validate(metrics, runtime_configuration, execution_engine),
-                              runtime_configuration)
-
     @classmethod
     @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
     def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None):
@@ -90,10 +91,6 @@ class ExpectColumnMeanToBeInControl(_SPCMixin, gxe.ExpectColumnMeanToBeBetween):
     spc: dict | SuiteParameterDict | None = None
     success_keys: ClassVar[tuple[str, ...]] = (*gxe.ExpectColumnMeanToBeBetween.success_keys, "spc")
 
-    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
-        return self._with_spc(super()._validate(metrics, runtime_configuration, execution_engine),
-                              runtime_configuration)
-
     @classmethod
     @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
     def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None):
@@ -105,10 +102,6 @@ class ExpectColumnStdevToBeInControl(_SPCMixin, gxe.ExpectColumnStdevToBeBetween
 
     spc: dict | SuiteParameterDict | None = None
     success_keys: ClassVar[tuple[str, ...]] = (*gxe.ExpectColumnStdevToBeBetween.success_keys, "spc")
-
-    def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
-        return self._with_spc(super()._validate(metrics, runtime_configuration, execution_engine),
-                              runtime_configuration)
 
     @classmethod
     @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)

@@ -18,10 +18,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from dataops.quality.engine import duckdb_creator
 from dataops.quality.gx_duckdb import persisted_duckdb_connection
 from dataops.quality.gx_project import BATCH_QUERY, DATASOURCE, DOCS_SITE, SPC_GX_METRICS, gx_root, param
 from dataops.warehouse import WarehouseLocation
+from dataops.warehouse.location import duckdb_creator
 
 log = logging.getLogger(__name__)
 #: Stand-in limits while a metric is still learning (GX "between" expectations need at least one bound).
@@ -157,7 +157,7 @@ def run_checkpoint(location: WarehouseLocation, *, checkpoint: str, batch_date: 
             if raw_schema != "raw":
                 for asset in datasource.assets:
                     asset.query = BATCH_QUERY.format(raw_schema=raw_schema)
-            if location.kind == "duckdb":  # plain connections (see dataops.quality.engine); in memory only
+            if location.kind == "duckdb":  # plain connections (see WarehouseLocation.engine); in memory only
                 datasource.kwargs = {**datasource.kwargs, "creator": duckdb_creator(location.path)}
             try:
                 if not has_rows:

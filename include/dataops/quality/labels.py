@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from dataops.quality.engine import warehouse_engine
 from dataops.quality.gate import reevaluate_batch
 from dataops.quality.history import set_label
 from dataops.spc import FALSE_POSITIVE
@@ -24,7 +23,7 @@ def apply_label(location: WarehouseLocation, dataset: str, batch_date: str, verd
     :param metrics: only these metrics (default: all of the batch).
     :param run_id: the labelling run.
     """
-    engine = warehouse_engine(location)
+    engine = location.engine()
     labelled = set_label(engine, dataset, batch_date, verdict, labelled_by=labelled_by, comment=comment,
                          metrics=metrics, run_id=run_id)
     out: dict[str, Any] = {"dataset": dataset, "batch_date": batch_date, "verdict": verdict, "labelled": labelled}

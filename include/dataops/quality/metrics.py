@@ -211,6 +211,5 @@ def compute_score_metrics(location_or_engine, config: QualityConfig, batch_date:
 
 
 def _engine(location_or_engine):
-    from dataops.quality.engine import warehouse_engine
 
-    return warehouse_engine(location_or_engine) if hasattr(location_or_engine, "sqlalchemy_url") else location_or_engine
+    return location_or_engine.engine() if hasattr(location_or_engine, "sqlalchemy_url") else location_or_engine

@@ -95,7 +95,7 @@ def score_batch(location: WarehouseLocation, dataset: DatasetConfig, batch_date:
             chunks += 1
         con.execute("BEGIN TRANSACTION")
         con.execute(f"DELETE FROM {PREDICTIONS} WHERE batch_date = CAST(? AS DATE) AND role = ?"
-                    f"{_part_filter(idc, part)}", [batch_date, role])
+                    f"{_part_filter('tx_id', part)}", [batch_date, role])
         con.execute(f"INSERT INTO {PREDICTIONS} SELECT tx_id, CAST(? AS DATE), score, score >= ?, ?, ?, ? "
                     "FROM scored", [batch_date, threshold, model.version, role, scored_at])
         con.execute("COMMIT")
@@ -160,7 +160,7 @@ def _score_postgres(location: WarehouseLocation, dataset: DatasetConfig, batch_d
                 chunks += 1
             result.close()
             conn.execute(text(f"DELETE FROM {PREDICTIONS} WHERE batch_date = CAST(:day AS DATE) AND role = :role"
-                              f"{_part_filter(idc, part, 'postgres')}"), {"day": batch_date, "role": role})
+                              f"{_part_filter('tx_id', part, 'postgres')}"), {"day": batch_date, "role": role})
             conn.execute(text(f"INSERT INTO {PREDICTIONS} (tx_id, batch_date, score, decision, model_version, "
                               "role, scored_at) SELECT tx_id, CAST(:day AS DATE), score, score >= :threshold, "
                               ":version, :role, :scored_at FROM scored"),

@@ -42,15 +42,10 @@ class RegistryHook(BaseHook):
 
     def get_conn(self):
         """A :class:`dataops.registry.ModelRegistry` (tables created if missing)."""
-        import os
-
         from airflow.providers.amazon.aws.hooks.s3 import S3Hook
         from sqlalchemy import create_engine
 
         from dataops.registry import ModelRegistry
 
-        os.environ.setdefault("DATAOPS_ARTIFACT_BUCKET", artifact_bucket())
-        registry = ModelRegistry(create_engine(self.sqlalchemy_url()), S3Hook(aws_conn_id=self.aws_conn_id).get_conn(),
-                                 model_name=self.model_name)
-        registry.create_tables()
-        return registry
+        return ModelRegistry(create_engine(self.sqlalchemy_url()), S3Hook(aws_conn_id=self.aws_conn_id).get_conn(),
+                             model_name=self.model_name, bucket=artifact_bucket())
