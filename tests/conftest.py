@@ -115,6 +115,65 @@ def stack_connections(monkeypatch, s3_endpoint, mail_sink, tmp_path):
     return {"warehouse": warehouse, "s3_endpoint": s3_endpoint, "mail_sink": mail_sink}
 
 
+PG_URL = os.environ.get("DATAOPS_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The machine's PostgreSQL (``DATAOPS_TEST_PG_URL``): an AUTOCOMMIT admin engine; fails in CI when down."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        require_service(False, f"PostgreSQL at {PG_URL} ({exc.orig})")
+    yield admin
+    admin.dispose()
+
+
+@pytest.fixture
+def pg_database(pg_server):
+    """A fresh, empty database on the test server as a ``postgres`` WarehouseLocation; dropped afterwards."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    from dataops.warehouse import WarehouseLocation
+
+    name = f"dataops_test_{uuid.uuid4().hex[:12]}"
+    with pg_server.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(PG_URL)
+    yield WarehouseLocation(kind="postgres", host=url.host, port=url.port or 5432, user=url.username,
+                            password=url.password, database=name)
+    with pg_server.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def warehouse_location(request, tmp_path):
+    """An empty warehouse of each kind: a DuckDB file, then a fresh PostgreSQL database.
+
+    Every unit test of a warehouse-touching module takes this fixture, so it runs on both engines.
+    """
+    from dataops.warehouse import WarehouseLocation
+
+    if request.param == "duckdb":
+        return WarehouseLocation.duckdb(tmp_path / "warehouse.duckdb")
+    return request.getfixturevalue("pg_database")
+
+
+@pytest.fixture
+def warehouse(warehouse_location):
+    """:class:`dataops.warehouse.Warehouse` of :func:`warehouse_location`."""
+    from dataops.warehouse import open_warehouse
+
+    return open_warehouse(warehouse_location)
+
+
 _EXIT_STATUS: list[int] = []
 
 

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 
 def duckdb_creator(path: str):
@@ -52,26 +51,35 @@ class WarehouseLocation:
     @classmethod
     def from_env(cls) -> WarehouseLocation:
         """``DATAOPS_WAREHOUSE_URL`` (``postgresql://...``) or ``DATAOPS_WAREHOUSE_PATH`` (DuckDB file)."""
-        url = os.environ.get("DATAOPS_WAREHOUSE_URL")
-        if url:
-            from sqlalchemy.engine import make_url
+        from dataops import settings
 
-            u = make_url(url)
-            return cls(kind="postgres", host=u.host, port=u.port or 5432, user=u.username, password=u.password,
-                       database=u.database)
-        path = os.environ.get("DATAOPS_WAREHOUSE_PATH")
+        url = settings.get("DATAOPS_WAREHOUSE_URL")
+        if url:
+            return cls.from_url(url)
+        path = settings.get("DATAOPS_WAREHOUSE_PATH")
         if not path:
             raise RuntimeError("set DATAOPS_WAREHOUSE_PATH (DuckDB file) or DATAOPS_WAREHOUSE_URL (PostgreSQL)")
         return cls.duckdb(path)
 
+    @classmethod
+    def from_url(cls, url: str) -> WarehouseLocation:
+        """A ``postgresql://`` / ``postgresql+psycopg2://`` or ``duckdb:///path`` URL (escaped parts decoded)."""
+        from sqlalchemy.engine import make_url
+
+        u = make_url(url)
+        if u.get_backend_name() == "duckdb":
+            return cls.duckdb(u.database or "")
+        if u.get_backend_name() != "postgresql":
+            raise ValueError(f"a warehouse URL must be postgresql:// or duckdb:///, got {u.drivername}://")
+        return cls(kind="postgres", host=u.host, port=u.port or 5432, user=u.username, password=u.password,
+                   database=u.database)
+
     @property
     def sqlalchemy_url(self) -> str:
-        if self.kind == "duckdb":
-            return f"duckdb:///{self.path}"
-        auth = quote(self.user or "postgres")
-        if self.password:
-            auth += ":" + quote(self.password)
-        return f"postgresql+psycopg2://{auth}@{self.host}:{self.port}/{self.database}"
+        from dataops.settings import database_url
+
+        return database_url(self.kind, host=self.host, port=self.port, user=self.user, password=self.password,
+                            database=self.database, path=self.path)
 
     def engine(self, **kwargs: Any):
         """A SQLAlchemy engine (DuckDB through duckdb-engine, PostgreSQL through psycopg2).

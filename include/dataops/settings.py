@@ -1,0 +1,133 @@
+"""Every setting of the suite, named once: its environment variable, default and meaning.
+
+Inside Airflow the connections are the source of truth for services (``warehouse_default``, ``registry_default``,
+``aws_default``, ``smtp_default``); the variables below that name a service are what the same code reads outside
+Airflow (CLI, training container). Everything else (buckets, folders, runners) is read here and only here:
+``settings.get("DATAOPS_LANDING_BUCKET")``. The README's settings table is :func:`markdown_table`'s output
+(a test keeps the two equal).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable.
+
+    :param name: the variable.
+    :param default: used when the variable is unset or empty (``None``: no default).
+    :param meaning: one line for the README.
+    :param connection: the Airflow connection that holds the same setting inside Airflow, if any.
+    """
+
+    name: str
+    default: str | None
+    meaning: str
+    connection: str | None = None
+
+
+_REPO = str(REPO_ROOT)
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in (
+    # services (Airflow connections inside Airflow; these variables outside it)
+    Setting("DATAOPS_WAREHOUSE_URL", None, "PostgreSQL warehouse URL (`postgresql://user:pw@host:5432/db`); "
+            "takes precedence over the DuckDB path", "warehouse_default"),
+    Setting("DATAOPS_WAREHOUSE_PATH", None, "DuckDB warehouse file", "warehouse_default"),
+    Setting("DATAOPS_REGISTRY_URL", None, "model registry database (SQLAlchemy URL); default: the warehouse",
+            "registry_default"),
+    Setting("DATAOPS_REGISTRY_SCHEMA", "registry", "schema of the registry tables"),
+    Setting("DATAOPS_S3_ENDPOINT_URL", None, "S3 endpoint (empty: AWS)", "aws_default"),
+    # buckets and folders
+    Setting("DATAOPS_LANDING_BUCKET", "landing", "bucket where the upstream system lands daily batches"),
+    Setting("DATAOPS_ARTIFACT_BUCKET", "models", "bucket of model artifacts, evaluation reports and results"),
+    Setting("DATAOPS_REPORTS_DIR", ".local/reports", "folder of Data Docs and gate results"),
+    Setting("DATAOPS_MAIL_DIR", ".local/mail", "where the embedded SMTP sink saves every e-mail (`.eml`)"),
+    Setting("DATAOPS_DATASETS_DIR", f"{_REPO}/include/dataops/datasets", "folder of the dataset YAML files"),
+    Setting("DATAOPS_EXPECTATIONS_DIR", f"{_REPO}/expectations", "folder of metric files and the GX project"),
+    Setting("DATAOPS_GX_PROJECT_DIR", None, "GX project root (default: the expectations folder)"),
+    Setting("DATAOPS_DBT_PROJECT_DIR", f"{_REPO}/dbt_project", "the dbt project"),
+    Setting("DATAOPS_STATE_DIR", f"{_REPO}/.local", "state of the embedded stack"),
+    # behaviour
+    Setting("DATAOPS_QUALITY_SPC_OVERRIDES", "", "JSON object applied over every metric's SPC settings"),
+    Setting("DATAOPS_TRAINING_RUNNER", "inprocess", "`inprocess` or `docker` (DockerOperator in production)"),
+    Setting("DATAOPS_DOCKER_IMAGE", "dataops-suite:latest", "image of the training container"),
+    Setting("DATAOPS_DOCKER_NETWORK", "bridge", "network the training container joins"),
+    Setting("DATAOPS_CODE_REVISION", None, "code revision recorded with each model (default: `git rev-parse`)"),
+    Setting("DATAOPS_ACTOR", None, "who the CLI records as actor (default: the OS user)"),
+    Setting("DATAOPS_MODEL_NAME", None, "registered model of the registry CLI (default: the dataset name)"),
+    Setting("DATAOPS_OPS_RECIPIENTS", "ops@localhost", "operations e-mail addresses (comma-separated)"),
+    # the embedded stack and its demo
+    Setting("DATAOPS_S3_PORT", "9100", "port of the embedded S3 endpoint"),
+    Setting("DATAOPS_SMTP_PORT", "2525", "port of the embedded SMTP sink"),
+    Setting("DATAOPS_API_PORT", "8080", "port of the embedded Airflow UI / API"),
+    Setting("DATAOPS_DEMO_TX_PER_DAY", "2000", "simulated transactions per demo day"),
+)}
+
+
+def get(name: str) -> str | None:
+    """The variable's value, or its default when unset or empty.
+
+    :raises KeyError: ``name`` is not a known setting (a typo fails loudly).
+    """
+    setting = SETTINGS[name]
+    return os.environ.get(name) or setting.default
+
+
+def require(name: str) -> str:
+    """Like :func:`get`, but a missing value is an error that names the variable."""
+    value = get(name)
+    if not value:
+        raise RuntimeError(f"{name} is not set: {SETTINGS[name].meaning}")
+    return value
+
+
+def get_int(name: str) -> int:
+    return int(require(name))
+
+
+def path(name: str) -> Path:
+    """A folder or file setting as an absolute path (relative values are taken from the working directory)."""
+    return Path(require(name)).resolve()
+
+
+def landing_bucket(explicit: str | None = None) -> str:
+    return explicit or require("DATAOPS_LANDING_BUCKET")
+
+
+def artifact_bucket(explicit: str | None = None) -> str:
+    return explicit or require("DATAOPS_ARTIFACT_BUCKET")
+
+
+def database_url(kind: str, *, host: str | None = None, port: int | None = None, user: str | None = None,
+                 password: str | None = None, database: str | None = None, path: str | None = None) -> str:
+    """The one builder of SQLAlchemy URLs; user and password are percent-escaped.
+
+    :param kind: ``postgres``, ``duckdb`` or ``sqlite`` (``path`` for the two file databases).
+    """
+    if kind in ("duckdb", "sqlite"):
+        if not path:
+            raise ValueError(f"a {kind} database needs a file path")
+        return f"{kind}:///{path}"
+    if kind not in ("postgres", "postgresql"):
+        raise ValueError(f"unknown database kind {kind!r}; expected postgres, duckdb or sqlite")
+    auth = quote(user or "postgres", safe="")
+    if password:
+        auth += ":" + quote(password, safe="")
+    return f"postgresql+psycopg2://{auth}@{host or '127.0.0.1'}:{port or 5432}/{quote(database or '', safe='')}"
+
+
+def markdown_table() -> str:
+    """The README's settings table."""
+    lines = ["| variable | default | meaning | inside Airflow |", "|---|---|---|---|"]
+    for s in SETTINGS.values():
+        default = f"`{s.default.replace(_REPO, '<repo>')}`" if s.default else ""
+        conn = f"connection `{s.connection}`" if s.connection else ""
+        lines.append(f"| `{s.name}` | {default} | {s.meaning} | {conn} |")
+    return "\n".join(lines)

@@ -1,0 +1,62 @@
+"""The warehouse interface on a DuckDB file (the embedded default).
+
+Every connection is a plain ``duckdb.connect(path)``: within one process DuckDB shares one database instance
+per file, so the staging connection, a streaming cursor and dbt-duckdb can all be open at once (a second
+process gets a lock error: the Airflow ``warehouse`` pool keeps writers apart).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from dataops.warehouse.base import Params, StagedLoad, Warehouse
+
+
+class DuckDBWarehouse(Warehouse):
+    kind = "duckdb"
+    default_schema = "main"
+
+    def _connect(self, read_only: bool = False) -> Any:
+        import duckdb
+
+        path = str(self.location.path)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        return duckdb.connect(path, read_only=read_only)
+
+    @contextmanager
+    def connect(self) -> Iterator[Any]:
+        con = self._connect()
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def staging(self) -> Iterator[Any]:
+        """The warehouse file itself: staged temp tables are loaded with ``INSERT ... SELECT``."""
+        with self.connect() as con:
+            yield con
+
+    def stream(self, sql: str, params: Params = None, *, batch_size: int = 100_000) -> Iterator[Any]:
+        con = self._connect()
+        try:
+            # .sql(...).to_arrow_reader streams; .execute(...).to_arrow_reader would copy the whole result first.
+            reader = con.sql(sql, params=list(params) if params else None).to_arrow_reader(batch_size)
+            for batch in reader:
+                yield batch.to_pandas()
+        finally:
+            con.close()
+
+    @contextmanager
+    def _writer(self, staging: Any) -> Iterator[Any]:
+        """The staging connection is the warehouse file: ``replace`` writes through it (INSERT ... SELECT)."""
+        yield staging
+
+    def _load(self, con: Any, staging: Any, load: StagedLoad) -> None:
+        con.execute(f"INSERT INTO {load.table} ({', '.join(load.columns)}) {load.select}", load.params)
+
+    def hash_bucket(self, expr: str, count: int) -> str:
+        return f"hash({expr}) % {int(count)}"
