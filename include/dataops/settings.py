@@ -44,6 +44,13 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "registry_default"),
     Setting("DATAOPS_REGISTRY_SCHEMA", "registry", "schema of the registry tables"),
     Setting("DATAOPS_S3_ENDPOINT_URL", None, "S3 endpoint (empty: AWS)", "aws_default"),
+    Setting("DATAOPS_PG_HOST", "127.0.0.1", "dbt CLI outside Airflow, `postgres` target of profiles.yml: host"),
+    Setting("DATAOPS_PG_PORT", "5432", "dbt `postgres` target: port"),
+    Setting("DATAOPS_PG_USER", "postgres", "dbt `postgres` target: user"),
+    Setting("DATAOPS_PG_PASSWORD", None, "dbt `postgres` target: password"),
+    Setting("DATAOPS_PG_DBNAME", "dataops", "dbt `postgres` target: database"),
+    Setting("DATAOPS_PG_SCHEMA", "public", "dbt `postgres` target: schema"),
+    Setting("DATAOPS_DBT_THREADS", None, "dbt CLI threads (profiles.yml: 1 on DuckDB, 4 on PostgreSQL)"),
     # buckets and folders
     Setting("DATAOPS_LANDING_BUCKET", "landing", "bucket where the upstream system lands daily batches"),
     Setting("DATAOPS_ARTIFACT_BUCKET", "models", "bucket of model artifacts, evaluation reports and results"),

@@ -3,32 +3,28 @@
 The group is rendered from dbt's ``manifest.json`` (``make`` generates it with ``dbt parse``), so parsing
 the DAG never runs dbt. The dbt profile is built by cosmos from the ``warehouse_default`` Airflow
 connection when a task runs: a DuckDB connection (path in *host*) on the embedded stack, a Postgres
-connection in production (``DATAOPS_WAREHOUSE_KIND=postgres``).
+connection in production: :mod:`dataops_airflow.dbt_profile` picks the mapping from the connection's type.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
-from cosmos.profiles import DuckDBUserPasswordProfileMapping, PostgresUserPasswordProfileMapping
 
+from dataops import settings
+from dataops_airflow.dbt_profile import WarehouseProfileMapping
 from dataops_airflow.settings import WAREHOUSE_POOL
 
-DBT_PROJECT_DIR = Path(os.environ.get("DATAOPS_DBT_PROJECT_DIR", Path(__file__).resolve().parents[2] / "dbt_project"))
+DBT_PROJECT_DIR = Path(settings.require("DATAOPS_DBT_PROJECT_DIR"))
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 
 
 def profile_config(warehouse_conn_id: str = "warehouse_default") -> ProfileConfig:
-    """dbt profile from the warehouse connection; the kind (duckdb | postgres) comes from the environment."""
-    if os.environ.get("DATAOPS_WAREHOUSE_KIND", "duckdb") == "postgres":
-        mapping = PostgresUserPasswordProfileMapping(conn_id=warehouse_conn_id,
-                                                     profile_args={"schema": "public", "threads": 2})
-        return ProfileConfig(profile_name="dataops", target_name="postgres", profile_mapping=mapping)
-    mapping = DuckDBUserPasswordProfileMapping(conn_id=warehouse_conn_id, profile_args={"threads": 1})
-    return ProfileConfig(profile_name="dataops", target_name="duckdb", profile_mapping=mapping)
+    """dbt profile from the warehouse connection; DuckDB or PostgreSQL follows the connection's type."""
+    return ProfileConfig(profile_name="dataops", target_name="warehouse",
+                         profile_mapping=WarehouseProfileMapping(conn_id=warehouse_conn_id))
 
 
 def dbt_transform_group(

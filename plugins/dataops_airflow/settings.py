@@ -1,16 +1,10 @@
-"""Defaults the operators share, read from the environment at execution time (never at parse time)."""
+"""Constants the operators share. Bucket names and other settings live in :mod:`dataops.settings`."""
 
 from __future__ import annotations
 
-import os
+from dataops.settings import artifact_bucket, landing_bucket
 
 #: Airflow pool that serialises warehouse writes (DuckDB allows one writer at a time).
 WAREHOUSE_POOL = "warehouse"
 
-
-def landing_bucket(explicit: str | None = None) -> str:
-    return explicit or os.environ.get("DATAOPS_LANDING_BUCKET", "landing")
-
-
-def artifact_bucket(explicit: str | None = None) -> str:
-    return explicit or os.environ.get("DATAOPS_ARTIFACT_BUCKET", "models")
+__all__ = ["WAREHOUSE_POOL", "artifact_bucket", "landing_bucket"]

@@ -117,7 +117,6 @@ def stack_env(settings: StackSettings) -> dict[str, str]:
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "DATAOPS_LANDING_BUCKET": "landing",
         "DATAOPS_ARTIFACT_BUCKET": "models",
-        "DATAOPS_WAREHOUSE_KIND": "duckdb",
         "DATAOPS_TRAINING_RUNNER": "inprocess",
         "DATAOPS_WAREHOUSE_PATH": str(settings.warehouse_path),
         "DATAOPS_REGISTRY_URL": f"sqlite:///{settings.state / 'registry.sqlite'}",

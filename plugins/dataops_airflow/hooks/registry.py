@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from airflow.sdk import BaseHook
 
-from dataops_airflow.settings import artifact_bucket
+from dataops.settings import artifact_bucket, database_url
 
 
 class RegistryHook(BaseHook):
@@ -31,12 +31,10 @@ class RegistryHook(BaseHook):
     def sqlalchemy_url(self) -> str:
         conn = self.get_connection(self.registry_conn_id)
         if conn.conn_type == "sqlite":
-            return f"sqlite:///{conn.host}"
+            return database_url("sqlite", path=conn.host)
         if conn.conn_type in ("postgres", "postgresql"):
-            auth = conn.login or "postgres"
-            if conn.password:
-                auth += f":{conn.password}"
-            return f"postgresql+psycopg2://{auth}@{conn.host}:{conn.port or 5432}/{conn.schema}"
+            return database_url("postgres", host=conn.host, port=conn.port, user=conn.login, password=conn.password,
+                                database=conn.schema)
         raise ValueError(f"connection {self.registry_conn_id!r} has type {conn.conn_type!r}; "
                          "expected 'sqlite' or 'postgres'")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from airflow.sdk import BaseHook
 
-from dataops.warehouse import WarehouseLocation
+from dataops.warehouse import Warehouse, WarehouseLocation, open_warehouse
 
 
 class WarehouseHook(BaseHook):
@@ -36,5 +36,6 @@ class WarehouseHook(BaseHook):
             f"connection {self.warehouse_conn_id!r} has type {conn.conn_type!r}; expected 'duckdb' or 'postgres'"
         )
 
-    def get_conn(self) -> WarehouseLocation:
-        return self.get_location()
+    def get_conn(self) -> Warehouse:
+        """The core's :class:`~dataops.warehouse.Warehouse`: DuckDB or PostgreSQL by the connection's type."""
+        return open_warehouse(self.get_location())
