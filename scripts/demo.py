@@ -18,11 +18,13 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from dataops import settings
+
 REPO = Path(__file__).resolve().parents[1]
 START = date(2025, 12, 1)
 DAYS = 90
 HISTORY_DAYS = 80
-TX_PER_DAY = int(os.environ.get("DATAOPS_DEMO_TX_PER_DAY", "2000"))
+TX_PER_DAY = settings.get_int("DATAOPS_DEMO_TX_PER_DAY")
 FAULTS = {  # day offset -> fault; all inside the days the Value Pipeline DAG runs
     82: "volume_drop",
     84: "amount_shift",
@@ -61,9 +63,9 @@ def load_history() -> None:
     from dataops.warehouse import WarehouseLocation
 
     location = WarehouseLocation.from_env()
-    s3 = boto3.client("s3", endpoint_url=os.environ["DATAOPS_S3_ENDPOINT_URL"])
+    s3 = boto3.client("s3", endpoint_url=settings.require("DATAOPS_S3_ENDPOINT_URL"))
     dates = [day(i) for i in range(HISTORY_DAYS)]
-    reports = ingest_history(s3, os.environ.get("DATAOPS_LANDING_BUCKET", "landing"), load_dataset("transactions"),
+    reports = ingest_history(s3, settings.landing_bucket(), load_dataset("transactions"),
                              dates, location)
     loaded = sum(r.rows_loaded for r in reports)
     quarantined = sum(r.rows_quarantined for r in reports)

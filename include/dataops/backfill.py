@@ -33,11 +33,20 @@ def ingest_history(s3, bucket: str, dataset: DatasetConfig, dates: list[str],
     return reports
 
 
+def dbt_target_env(location: WarehouseLocation) -> dict[str, str]:
+    """The variables ``dbt_project/profiles.yml`` reads for the location's target (``duckdb`` or ``postgres``)."""
+    if location.kind == "duckdb":
+        return {"DATAOPS_WAREHOUSE_PATH": str(location.path)}
+    return {"DATAOPS_PG_HOST": location.host or "127.0.0.1", "DATAOPS_PG_PORT": str(location.port),
+            "DATAOPS_PG_USER": location.user or "postgres", "DATAOPS_PG_PASSWORD": location.password or "",
+            "DATAOPS_PG_DBNAME": location.database or "", "DATAOPS_PG_SCHEMA": "public"}
+
+
 def dbt_build_all(project_dir: Path, location: WarehouseLocation, target_path: Path | None = None) -> None:
-    """``dbt build`` of every model over every batch (no ``batch_date`` var), on the DuckDB warehouse."""
-    env = dict(os.environ, DATAOPS_WAREHOUSE_PATH=str(location.path))
+    """``dbt build`` of every model over every batch (no ``batch_date`` var), on either warehouse."""
     cmd = [str(Path(sys.executable).with_name("dbt")), "build", "--project-dir", str(project_dir),
-           "--profiles-dir", str(project_dir), "--target", "duckdb", "--quiet"]
+           "--profiles-dir", str(project_dir), "--target", location.kind, "--quiet"]
+    env = dict(os.environ, **dbt_target_env(location))
     if target_path is not None:
         cmd += ["--target-path", str(target_path)]
     result = subprocess.run(cmd, env=env, capture_output=True, text=True)

@@ -138,3 +138,18 @@ def markdown_table() -> str:
         conn = f"connection `{s.connection}`" if s.connection else ""
         lines.append(f"| `{s.name}` | {default} | {s.meaning} | {conn} |")
     return "\n".join(lines)
+
+
+def readme_with_table(readme: str) -> str:
+    """``readme`` with the text between the settings markers replaced by :func:`markdown_table`."""
+    begin, end = "<!-- settings:begin -->", "<!-- settings:end -->"
+    head, _, rest = readme.partition(begin)
+    _, _, tail = rest.partition(end)
+    return f"{head}{begin}\n{markdown_table()}\n{end}{tail}"
+
+
+if __name__ == "__main__":  # python -m dataops.settings README.md: rewrite the README's settings table
+    import sys
+
+    target = Path(sys.argv[1])
+    target.write_text(readme_with_table(target.read_text()))

@@ -73,7 +73,8 @@ def test_a_password_with_special_characters_connects(pg_server, pg_database):
 
 def test_readme_settings_table_is_generated():
     readme = (REPO / "README.md").read_text()
-    assert settings.markdown_table() in readme, "README's settings table differs: paste settings.markdown_table()"
+    assert "<!-- settings:begin -->" in readme
+    assert settings.readme_with_table(readme) == readme, "run: python -m dataops.settings README.md"
 
 
 def test_no_module_reads_dataops_variables_directly():

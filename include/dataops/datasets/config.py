@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from dataops import settings
 
 _HERE = Path(__file__).resolve().parent
 _TYPES = {"string", "timestamp", "double", "integer", "date"}
@@ -84,7 +85,7 @@ class DatasetConfig:
 
 
 def _datasets_dir() -> Path:
-    return Path(os.environ.get("DATAOPS_DATASETS_DIR", _HERE))
+    return settings.path("DATAOPS_DATASETS_DIR")
 
 
 def list_datasets() -> list[str]:

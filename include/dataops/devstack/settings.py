@@ -7,10 +7,11 @@ Everything the Airflow processes, dbt and the core library need is expressed as 
 from __future__ import annotations
 
 import json
-import os
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+
+from dataops import settings
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -34,12 +35,11 @@ class StackSettings:
 
     @classmethod
     def from_env(cls) -> StackSettings:
-        state = Path(os.environ.get("DATAOPS_STATE_DIR", REPO_ROOT / ".local")).resolve()
         return cls(
-            state=state,
-            s3_port=int(os.environ.get("DATAOPS_S3_PORT", 9100)),
-            smtp_port=int(os.environ.get("DATAOPS_SMTP_PORT", 2525)),
-            api_port=int(os.environ.get("DATAOPS_API_PORT", 8080)),
+            state=settings.path("DATAOPS_STATE_DIR"),
+            s3_port=settings.get_int("DATAOPS_S3_PORT"),
+            smtp_port=settings.get_int("DATAOPS_SMTP_PORT"),
+            api_port=settings.get_int("DATAOPS_API_PORT"),
         )
 
     @property

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import platform
 import subprocess
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+
+from dataops import settings
 
 LIBRARIES = ("lightgbm", "numpy", "pandas", "sqlalchemy", "duckdb", "boto3", "pyarrow")
 
@@ -20,7 +21,7 @@ def utcnow() -> datetime:
 def code_revision() -> str:
     """The code revision: env ``DATAOPS_CODE_REVISION``, else ``git rev-parse HEAD`` of this checkout, else
     ``unknown``."""
-    env = os.environ.get("DATAOPS_CODE_REVISION")
+    env = settings.get("DATAOPS_CODE_REVISION")
     if env:
         return env
     try:

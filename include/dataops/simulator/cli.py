@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 
+from dataops import settings
 from dataops.simulator.batches import DEFAULT_ROWS_PER_PART
 from dataops.simulator.config import SimConfig
 from dataops.simulator.faults import FAULT_KINDS, FaultSchedule, load_scenario, parse_fault
@@ -63,7 +63,7 @@ def add_land_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epoch", type=_date, default=None, help="no fraud exists before this day")
     parser.add_argument(
         "--bucket",
-        default=os.environ.get("DATAOPS_LANDING_BUCKET", "landing"),
+        default=settings.landing_bucket(),
         help="landing bucket (env DATAOPS_LANDING_BUCKET, default 'landing'); created when missing",
     )
     parser.add_argument(

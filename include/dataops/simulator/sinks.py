@@ -6,8 +6,6 @@ import os
 from pathlib import Path
 from typing import Any, Protocol
 
-ENDPOINT_ENV_VARS: tuple[str, ...] = ("AWS_ENDPOINT_URL", "DATAOPS_S3_ENDPOINT_URL")
-
 
 class Sink(Protocol):
     """Minimal object store: put, delete and list keys."""
@@ -25,10 +23,9 @@ def resolve_endpoint(endpoint_url: str | None = None) -> str | None:
     """The S3 endpoint: the argument, else ``AWS_ENDPOINT_URL``, else ``DATAOPS_S3_ENDPOINT_URL``, else AWS."""
     if endpoint_url:
         return endpoint_url
-    for name in ENDPOINT_ENV_VARS:
-        if os.environ.get(name):
-            return os.environ[name]
-    return None
+    from dataops import settings
+
+    return os.environ.get("AWS_ENDPOINT_URL") or settings.get("DATAOPS_S3_ENDPOINT_URL")
 
 
 def make_s3_client(endpoint_url: str | None = None) -> Any:
