@@ -62,7 +62,7 @@ def test_stop_returns_as_soon_as_a_service_started_by_this_process_exits(tmp_pat
     # `make demo` starts and stops the services from one Python process: the stopped child must be reaped,
     # not waited for until the timeout (a zombie still "exists") and then killed.
     processes.start("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"], dict(os.environ),
-                          tmp_path / "run", tmp_path / "logs")
+                    tmp_path / "run", tmp_path / "logs")
     assert processes.running("sleeper", tmp_path / "run")
     began = time.monotonic()
     assert processes.stop("sleeper", tmp_path / "run", timeout=10)
