@@ -9,7 +9,7 @@ from typing import Any
 
 from dataops.evaluation.evaluate import Evaluation
 from dataops.evaluation.rule import Decision, PromotionRule
-from dataops.evaluation.serialize import dumps, to_jsonable
+from dataops.metrics.serialize import dumps, to_jsonable
 from dataops.registry.artifacts import ArtifactStore
 from dataops.registry.provenance import utcnow
 

@@ -23,7 +23,7 @@ import yaml
 
 from dataops.evaluation.bootstrap import BOOTSTRAP_METRICS, paired_bootstrap
 from dataops.evaluation.evaluate import Evaluation
-from dataops.evaluation.metrics import HIGHER_IS_BETTER
+from dataops.metrics.binary import HIGHER_IS_BETTER
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ class Decision:
 
     def to_dict(self) -> dict:
         """JSON-ready (e.g. for XCom)."""
-        from dataops.evaluation.serialize import to_jsonable
+        from dataops.metrics.serialize import to_jsonable
 
         d = asdict(self)
         return to_jsonable(d)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from dataops.evaluation.evaluate import EvaluationConfig, overall_metrics
-from dataops.evaluation.serialize import dumps
+from dataops.metrics.serialize import dumps
+from dataops.metrics.summary import EvaluationConfig, overall_metrics
 from dataops.registry import ModelRegistry
 from dataops.registry.provenance import environment_record
 from dataops.training.dataset import TrainingSet, build_training_set
