@@ -87,7 +87,7 @@ def innovation_pipeline():
 
     @task(doc_md="Champion vs challenger on the same holdout; writes the report; records the decision (once per "
                  "run).")
-    def evaluate_challenger(trained: dict, run_key: str = RUN_KEY) -> dict:
+    def evaluate_challenger(trained: dict, run_key: str) -> dict:
         from dataops.evaluation import decide
         from dataops_airflow.hooks import RegistryHook, WarehouseHook
 
@@ -126,7 +126,7 @@ def innovation_pipeline():
         "train_challenger", dataset=DATASET, request=plan,
         doc_md="Trains and registers the challenger under this run's key (in-process or in the project's image).",
     )
-    promote_or_reject(evaluate_challenger(trained.output))
+    promote_or_reject(evaluate_challenger(trained.output, run_key=RUN_KEY))  # the key is rendered per run
 
 
 innovation_pipeline()

@@ -89,6 +89,9 @@ def test_innovation_pipeline_passes_task_outputs_and_has_no_one_task_groups(dagb
     assert up["plan_training"] == {"review_shadow_challenger"}
     assert up["train_challenger"] == {"plan_training"}  # set by the plan output it consumes
     assert up["evaluate_challenger"] == {"train_challenger"} and up["promote_or_reject"] == {"evaluate_challenger"}
+    # decisions and versions are keyed on the run: the key is a rendered argument, not a function default
+    assert dag.get_task("evaluate_challenger").op_kwargs["run_key"] == "{{ dag.dag_id }}/{{ run_id }}"
+    assert dag.get_task("train_challenger").run_key == "{{ dag.dag_id }}/{{ run_id }}"
     # the review skips when it promoted nothing; planning still runs
     assert dag.get_task("plan_training").trigger_rule == "none_failed"
     source = (REPO / "dags" / "innovation_pipeline.py").read_text()
