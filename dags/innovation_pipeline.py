@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task, task_group
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 
 from dataops_airflow.assets import champion_asset, score_drift_asset
-from dataops_airflow.operators.training import train_command, training_operator
+from dataops_airflow.operators.training import RUN_KEY, training_operator
 
 DATASET = "transactions"
 CHAMPION = champion_asset(DATASET)
 SCORE_DRIFT = score_drift_asset(DATASET)
-PLAN = "build_training_set.plan_training"
 
 DOC = f"""
 ### Innovation Pipeline — `{DATASET}`
@@ -20,13 +19,13 @@ DOC = f"""
 Model development as a pipeline. **Runs** every Monday 04:00 UTC, and also as soon as the Value Pipeline
 reports drift in the score distribution (it emits the `{SCORE_DRIFT.uri}` Asset only on a drift day).
 
-| group | what it does |
+| task | what it does |
 |---|---|
-| `review_shadow` | if a challenger has been scoring in shadow for `shadow_days` and the labels of those batches have matured, judges it against the champion on exactly those batches and promotes it or records the rejection |
-| `build_training_set` | picks the cutoff (the run's data interval end), the train / validation / holdout windows and the batch dates the quality gate marked `out_of_control` or `known_bad` (left out unless `keep_excluded`) |
-| `train` | `python -m dataops train ...` — LightGBM on labels matured by the cutoff; in-process here, in the project's image through `DockerOperator` in production (`DATAOPS_TRAINING_RUNNER=docker`) |
-| `evaluate` | champion and challenger scored on the same out-of-time holdout; paired bootstrap CI of the gain; report (metrics, slices, PR curve, calibration) next to the challenger's artifacts — see the task's log for its URL |
-| `promote` | moves `champion` (or `shadow`, when `shadow_days` > 0) in one transaction, or records the rejection with its reasons; emits `{CHAMPION.uri}` on promotion |
+| `review_shadow_challenger` | if a challenger has been scoring in shadow for the `shadow_days` recorded when its shadow started and the labels of those batches have matured, judges it against the champion on exactly those batches (one decision per shadow period), promotes it or records the rejection, and removes `shadow`; emits `{CHAMPION.uri}` only when it promoted (skipped otherwise) |
+| `plan_training` | picks the cutoff (the run's data interval end), the train / validation / holdout windows and the batch dates the quality gate marked `out_of_control` or `known_bad` (left out unless `keep_excluded`) |
+| `train_challenger` | LightGBM on labels matured by the cutoff, registered under this run's key (a retry reuses it); in-process here, `python -m dataops train` in the project's image through `DockerOperator` in production (`DATAOPS_TRAINING_RUNNER=docker`) |
+| `evaluate_challenger` | champion and challenger scored on the same out-of-time holdout; paired bootstrap CI of the gain; report (metrics, slices, PR curve, calibration) next to the challenger's artifacts, one per decision — see the task's log for its URL |
+| `promote_or_reject` | moves `champion` (or starts a `shadow` period of `shadow_days`, when > 0) in one transaction, or records the rejection with its reasons; emits `{CHAMPION.uri}` on promotion |
 
 Every decision, promote or reject, is recorded in the registry (`python -m dataops registry decisions`).
 A bad promotion is undone in one step with the `model_rollback` DAG or `python -m dataops registry rollback`.
@@ -58,98 +57,76 @@ DEFAULT_ARGS = {"owner": "ml-platform", "retries": 1, "retry_delay": timedelta(m
     },
 )
 def innovation_pipeline():
-    @task_group(group_id="review_shadow")
-    def review_shadow():
-        @task(doc_md="Final decision on a shadow challenger once its shadow batches' labels have matured.")
-        def review_shadow_challenger(params=None, data_interval_end=None) -> dict:
-            from dataops.datasets import load_dataset
-            from dataops.evaluation.shadow import review_shadow as review
-            from dataops_airflow.hooks import RegistryHook, WarehouseHook
+    @task(outlets=[CHAMPION], doc_md="Final decision on a shadow challenger once its shadow batches' labels have "
+                                     "matured; emits the champion Asset only when it promoted.")
+    def review_shadow_challenger(data_interval_end=None) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
 
-            outcome = review(RegistryHook(model_name=DATASET).get_conn(), WarehouseHook().get_location().engine(),
-                             load_dataset(DATASET), shadow_days=max(params["shadow_days"], 1),
-                             today=data_interval_end.date(), actor="innovation_pipeline")
-            print(f"shadow review: {outcome}")
-            return outcome
+        from dataops.datasets import load_dataset
+        from dataops.evaluation.shadow import review_shadow
+        from dataops_airflow.hooks import RegistryHook, WarehouseHook
 
-        return review_shadow_challenger()
+        outcome = review_shadow(RegistryHook(model_name=DATASET).get_conn(), WarehouseHook().get_location().engine(),
+                                load_dataset(DATASET), today=data_interval_end.date(), actor="innovation_pipeline")
+        if not outcome.get("promoted"):
+            raise AirflowSkipException(f"no shadow challenger promoted: {outcome}")
+        print(f"shadow review: {outcome}")
+        return outcome
 
-    @task_group(group_id="build_training_set")
-    def build_training_set():
-        @task(doc_md="Cutoff, windows and the quality gate's excluded batch dates (small JSON for XCom).")
-        def plan_training(params=None, data_interval_end=None) -> dict:
-            from dataops.training.plan import plan_training_run
-            from dataops_airflow.hooks import WarehouseHook
+    @task(trigger_rule="none_failed",
+          doc_md="Cutoff, windows, LightGBM overrides and the quality gate's excluded batch dates (small JSON).")
+    def plan_training(params=None, data_interval_end=None) -> dict:
+        from dataops.training.plan import plan_training_run
+        from dataops_airflow.hooks import WarehouseHook
 
-            cutoff = params.get("cutoff") or data_interval_end.date().isoformat()
-            return plan_training_run(WarehouseHook().get_location(), DATASET, cutoff=cutoff,
-                                     keep_excluded=params["keep_excluded"])
+        cutoff = params.get("cutoff") or data_interval_end.date().isoformat()
+        plan = plan_training_run(WarehouseHook().get_location(), DATASET, cutoff=cutoff,
+                                 keep_excluded=params["keep_excluded"])
+        return {**plan, "train_days": params["train_days"], "valid_days": params["valid_days"],
+                "holdout_days": params["holdout_days"], "lgbm_params": params["lgbm_params"]}
 
-        return plan_training()
+    @task(doc_md="Champion vs challenger on the same holdout; writes the report; records the decision (once per "
+                 "run).")
+    def evaluate_challenger(trained: dict, run_key: str) -> dict:
+        from dataops.evaluation import decide
+        from dataops_airflow.hooks import RegistryHook, WarehouseHook
 
-    @task_group(group_id="train")
-    def train():
-        return training_operator(
-            "train_challenger",
-            command=train_command(
-                DATASET,
-                cutoff=f"{{{{ ti.xcom_pull(task_ids='{PLAN}')['cutoff'] }}}}",
-                train_days="{{ params.train_days }}",
-                valid_days="{{ params.valid_days }}",
-                holdout_days="{{ params.holdout_days }}",
-                excluded=f"{{{{ ti.xcom_pull(task_ids='{PLAN}')['excluded'] | tojson }}}}",
-                params_json="{{ params.lgbm_params | tojson }}",
-            ),
-            doc_md="Trains and registers the challenger (same CLI command in-process or in the project's image).",
-        )
+        version = trained["version"]
+        registry = RegistryHook(model_name=DATASET).get_conn()
+        decision = decide(registry, version, warehouse=WarehouseHook().get_location().engine(),
+                          actor="innovation_pipeline", run_key=run_key)
+        print(f"Evaluation report: {decision.report_uri}")
+        return {"version": version, "promote": decision.promote, "reasons": decision.reasons,
+                "report_uri": decision.report_uri, "decision_id": decision.decision_id,
+                "champion_version": decision.champion_version}
 
-    @task_group(group_id="evaluate")
-    def evaluate():
-        @task(doc_md="Champion vs challenger on the same holdout; writes the report; records the decision.")
-        def evaluate_challenger(ti=None) -> dict:
-            from dataops.evaluation import decide
-            from dataops_airflow.hooks import RegistryHook, WarehouseHook
+    @task(outlets=[CHAMPION], doc_md="Moves the alias (one transaction) or skips with the rejection reasons.")
+    def promote_or_reject(result: dict, params=None) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
 
-            version = ti.xcom_pull(task_ids="train.train_challenger")["version"]
-            registry = RegistryHook(model_name=DATASET).get_conn()
-            decision = decide(registry, version, warehouse=WarehouseHook().get_location().engine(),
-                              actor="innovation_pipeline")
-            print(f"Evaluation report: {decision.report_uri}")
-            return {"version": version, "promote": decision.promote, "reasons": decision.reasons,
-                    "report_uri": decision.report_uri, "decision_id": decision.decision_id,
-                    "champion_version": decision.champion_version}
+        from dataops.evaluation.shadow import start_shadow
+        from dataops_airflow.hooks import RegistryHook
 
-        return evaluate_challenger()
+        if not result["promote"]:
+            raise AirflowSkipException(f"challenger {result['version']} rejected: " + "; ".join(result["reasons"]))
+        registry = RegistryHook(model_name=DATASET).get_conn()
+        reason = f"decision {result['decision_id']}: {result['reasons'][0]}"
+        if params["shadow_days"]:
+            # the period's length is recorded with the move; the review reads it from there
+            move = start_shadow(registry, result["version"], shadow_days=params["shadow_days"],
+                                actor="innovation_pipeline", reason=reason)
+        else:  # compare-and-set against the champion the decision was made against
+            move = registry.promote(result["version"], actor="innovation_pipeline", alias="champion", reason=reason,
+                                    expected_version=result["champion_version"])
+        return {"alias": move.alias, "version": result["version"], "from": move.from_version}
 
-    @task_group(group_id="promote")
-    def promote(result):
-        @task(outlets=[CHAMPION], doc_md="Moves the alias (one transaction) or skips with the rejection reasons.")
-        def promote_or_reject(result: dict, params=None) -> dict:
-            from airflow.sdk.exceptions import AirflowSkipException
-
-            from dataops.registry import ANY
-            from dataops_airflow.hooks import RegistryHook
-
-            if not result["promote"]:
-                raise AirflowSkipException(f"challenger {result['version']} rejected: " + "; ".join(result["reasons"]))
-            registry = RegistryHook(model_name=DATASET).get_conn()
-            alias = "shadow" if params["shadow_days"] else "champion"
-            # champion: compare-and-set against the champion the decision was made against; shadow: any
-            expected = result["champion_version"] if alias == "champion" else ANY
-            move = registry.promote(result["version"], actor="innovation_pipeline", alias=alias,
-                                    reason=f"decision {result['decision_id']}: {result['reasons'][0]}",
-                                    expected_version=expected)
-            return {"alias": alias, "version": result["version"], "from": move.from_version}
-
-        return promote_or_reject(result)
-
-    plan = build_training_set()
-    review_shadow() >> plan
-    trained = train()
-    plan >> trained
-    evaluated = evaluate()
-    trained >> evaluated
-    promote(evaluated)
+    plan = plan_training()
+    review_shadow_challenger() >> plan
+    trained = training_operator(
+        "train_challenger", dataset=DATASET, request=plan,
+        doc_md="Trains and registers the challenger under this run's key (in-process or in the project's image).",
+    )
+    promote_or_reject(evaluate_challenger(trained.output, run_key=RUN_KEY))  # the key is rendered per run
 
 
 innovation_pipeline()

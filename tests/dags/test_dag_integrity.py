@@ -78,3 +78,28 @@ def test_value_pipeline_datasets_agree_with_their_configuration():
     assert set(mod.DATASETS) <= set(list_datasets())
     for name, entry in mod.DATASETS.items():
         assert set(entry["sources"]) == set(load_dataset(name).sources), name
+
+
+def test_innovation_pipeline_passes_task_outputs_and_has_no_one_task_groups(dagbag):
+    dag = dagbag.dags["innovation_pipeline"]
+    ids = {t.task_id for t in dag.tasks}
+    assert ids == {"review_shadow_challenger", "plan_training", "train_challenger", "evaluate_challenger",
+                   "promote_or_reject"}
+    up = {t.task_id: set(t.upstream_task_ids) for t in dag.tasks}
+    assert up["plan_training"] == {"review_shadow_challenger"}
+    assert up["train_challenger"] == {"plan_training"}  # set by the plan output it consumes
+    assert up["evaluate_challenger"] == {"train_challenger"} and up["promote_or_reject"] == {"evaluate_challenger"}
+    # decisions and versions are keyed on the run: the key is a rendered argument, not a function default
+    assert dag.get_task("evaluate_challenger").op_kwargs["run_key"] == "{{ dag.dag_id }}/{{ run_id }}"
+    assert dag.get_task("train_challenger").run_key == "{{ dag.dag_id }}/{{ run_id }}"
+    # the review skips when it promoted nothing; planning still runs
+    assert dag.get_task("plan_training").trigger_rule == "none_failed"
+    source = (REPO / "dags" / "innovation_pipeline.py").read_text()
+    assert "xcom_pull" not in source and "task_group" not in source
+
+
+def test_the_shadow_review_emits_the_champion_asset(dagbag):
+    """Its outlet is the champion Asset (a task with outlets emits on success; it skips unless it promoted)."""
+    dag = dagbag.dags["innovation_pipeline"]
+    outlets = [a.uri for a in dag.get_task("review_shadow_challenger").outlets]
+    assert outlets == [a.uri for a in dag.get_task("promote_or_reject").outlets] == ["model://transactions/champion"]

@@ -88,8 +88,9 @@ def test_drift_retrain_promote_score_reject_and_rollback(world, airflow_db, stac
                        f'{{"conn_type": "sqlite", "host": "{world["root"] / "registry.sqlite"}"}}')
     monkeypatch.setenv("DATAOPS_LANDING_BUCKET", world["bucket"])
     monkeypatch.setenv("DATAOPS_ARTIFACT_BUCKET", "models")
-    monkeypatch.setenv("DATAOPS_WAREHOUSE_PATH", str(world["location"].path))
-    monkeypatch.setenv("DATAOPS_REGISTRY_URL", f"sqlite:///{world['root'] / 'registry.sqlite'}")
+    # the training task must not fall back on the environment: point it nowhere
+    monkeypatch.setenv("DATAOPS_WAREHOUSE_PATH", str(world["root"] / "nowhere.duckdb"))
+    monkeypatch.setenv("DATAOPS_REGISTRY_URL", f"sqlite:///{world['root'] / 'nowhere.sqlite'}")
     registry = _registry(world, s3_endpoint)
 
     old = _train(world, registry, OLD_CUTOFF)
@@ -104,11 +105,14 @@ def test_drift_retrain_promote_score_reject_and_rollback(world, airflow_db, stac
                           run_conf={"cutoff": LAST.isoformat(), "train_days": 14})
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
     assert run.state == "success", states
-    assert states["promote.promote_or_reject"] == "success", "the aged champion should be beaten"
+    assert states["promote_or_reject"] == "success", "the aged champion should be beaten"
+    assert states["review_shadow_challenger"] == "skipped"  # no shadow: nothing promoted, nothing emitted
     new_version = registry.get_alias_version("champion")
     assert new_version != old.version
     [decision] = [d for d in registry.decisions() if d["challenger_version"] == new_version]
     assert decision["promote"] and decision["ci_low"] > 0
+    assert decision["run_key"] == f"innovation_pipeline/{run.run_id}"
+    assert registry.get_version(new_version)["run_key"] == decision["run_key"]
 
     value = bag.get_dag("value_pipeline_transactions")
     for t in value.tasks:

@@ -6,7 +6,9 @@ The DAG calls :func:`decide` (evaluate + report + record) and then :func:`apply_
 from dataops.evaluation.bootstrap import BootstrapResult, paired_bootstrap
 from dataops.evaluation.decide import apply_decision, decide, rebuild_holdout
 from dataops.evaluation.evaluate import Evaluation, EvaluationConfig, evaluate_models
-from dataops.evaluation.metrics import (
+from dataops.evaluation.report import write_report
+from dataops.evaluation.rule import Check, Decision, PromotionRule, apply_rule
+from dataops.metrics.binary import (
     average_precision,
     brier_score,
     calibration_table,
@@ -14,8 +16,6 @@ from dataops.evaluation.metrics import (
     recall_at_fpr,
     roc_auc,
 )
-from dataops.evaluation.report import write_report
-from dataops.evaluation.rule import Check, Decision, PromotionRule, apply_rule
 
 __all__ = [
     "BootstrapResult",

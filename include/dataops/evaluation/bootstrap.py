@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from dataops.evaluation.metrics import HIGHER_IS_BETTER, RankedScores, brier_score
+from dataops.metrics.binary import HIGHER_IS_BETTER, RankedScores, brier_score
 
 BOOTSTRAP_METRICS = ("average_precision", "roc_auc", "brier")
 

@@ -13,6 +13,7 @@ from dataops.evaluation.evaluate import EvaluationConfig, evaluate_models
 from dataops.evaluation.report import write_report
 from dataops.evaluation.rule import Decision, PromotionRule, apply_rule
 from dataops.registry import AliasMove, LoadedModel, ModelRegistry
+from dataops.registry.registry import new_decision_id
 
 
 def rebuild_holdout(warehouse: Any, challenger: LoadedModel, cfg: Any = None,
@@ -64,16 +65,27 @@ def _overlap_note(champion: LoadedModel, holdout: pd.DataFrame) -> str | None:
     return None
 
 
+def _add_notes(decision: Decision, info: dict, champion: LoadedModel | None, holdout: pd.DataFrame) -> None:
+    if info and not info.get("fingerprint_matches", True):
+        decision.note("holdout drift", "the holdout content differs from the one recorded at training time "
+                                       f"({info['recorded_sha256']} -> {info['content_sha256']})")
+    note = _overlap_note(champion, holdout) if champion is not None else None
+    if note:
+        decision.note("champion overlap", note)
+
+
 def decide(registry: ModelRegistry, challenger_version: str, *, holdout: pd.DataFrame | None = None,
            warehouse: Any = None, cfg: Any = None, rule: PromotionRule | None = None,
            eval_config: EvaluationConfig | None = None, actor: str = "pipeline", champion_alias: str = "champion",
-           report: bool = True, record: bool = True) -> Decision:
+           report: bool = True, record: bool = True, run_key: str | None = None) -> Decision:
     """Evaluate ``challenger_version`` against the current champion and decide whether to promote it.
 
     Both models are loaded from the registry (artifacts verified) and scored on the same holdout: the one
     passed in, or the challenger's own holdout rebuilt from ``warehouse`` using its ``training.json``.
     The decision (promote or reject, with reasons) is written as a report next to the challenger's artifacts
-    and recorded in the registry's decisions table. Nothing is promoted here: see :func:`apply_decision`.
+    (``report/<decision_id>/``) and recorded in the registry's decisions table. Nothing is promoted here: see
+    :func:`apply_decision`. With ``run_key`` a decision already recorded for that key (a retry of the same
+    run, or the same shadow period) is returned as recorded: nothing is evaluated, written or recorded again.
 
     :param registry: the model registry.
     :param challenger_version: the version to judge.
@@ -86,7 +98,11 @@ def decide(registry: ModelRegistry, challenger_version: str, *, holdout: pd.Data
     :param champion_alias: alias of the incumbent.
     :param report: write the report to S3.
     :param record: record the decision in the registry.
+    :param run_key: what the decision belongs to (``dag_id/run_id``, or a shadow period), recorded with it.
     """
+    earlier = registry.decision_for_run(run_key) if run_key is not None else None
+    if earlier is not None:
+        return Decision.from_record(earlier)
     rule = rule or PromotionRule()
     eval_config = eval_config or EvaluationConfig()
     challenger = registry.load_version(challenger_version)
@@ -106,18 +122,14 @@ def decide(registry: ModelRegistry, challenger_version: str, *, holdout: pd.Data
     decision = apply_rule(ev, rule)
     if same:
         decision.reject("already champion", f"{challenger_version} is already the {champion_alias}")
-    if info and not info.get("fingerprint_matches", True):
-        decision.note("holdout drift", "the holdout content differs from the one recorded at training time "
-                                       f"({info['recorded_sha256']} -> {info['content_sha256']})")
-    if "champion" in models:
-        note = _overlap_note(models["champion"], holdout)
-        if note:
-            decision.note("champion overlap", note)
+    _add_notes(decision, info, models.get("champion"), holdout)
+    decision.decision_id = new_decision_id()
     if report:
         write_report(registry.store, registry.prefix(challenger_version), ev, decision, rule,
                      {"model_name": registry.model_name, "champion_alias": champion_alias})
     if record:
-        decision.decision_id = registry.record_decision(
+        registry.record_decision(
+            decision_id=decision.decision_id, run_key=run_key,
             challenger_version=challenger_version, champion_version=champion_version, promote=decision.promote,
             reasons=decision.reasons, actor=actor, metric=decision.metric, delta=decision.delta,
             ci_low=decision.ci_low, ci_high=decision.ci_high, report_uri=decision.report_uri,

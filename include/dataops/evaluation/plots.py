@@ -9,7 +9,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from dataops.evaluation.evaluate import Evaluation
-from dataops.evaluation.metrics import RankedScores
+from dataops.metrics.binary import RankedScores
 
 
 def _png(fig: Figure) -> bytes:

@@ -9,7 +9,7 @@ from typing import Any
 
 from dataops.evaluation.evaluate import Evaluation
 from dataops.evaluation.rule import Decision, PromotionRule
-from dataops.evaluation.serialize import dumps, to_jsonable
+from dataops.metrics.serialize import dumps, to_jsonable
 from dataops.registry.artifacts import ArtifactStore
 from dataops.registry.provenance import utcnow
 
@@ -141,19 +141,21 @@ window {html.escape(str(holdout.get('window', 'n/a')))}</p>
 def write_report(store: ArtifactStore, prefix: str, ev: Evaluation, decision: Decision, rule: PromotionRule,
                  meta: Mapping | None = None) -> str:
     """Write ``report.json``, ``report.md``, ``report.html``, ``pr_curve.png`` and ``calibration.png`` under
-    ``<prefix>report/``.
+    ``<prefix>report/<decision_id>/``: every decision on a version keeps its own, never overwritten, report.
 
     :param store: artifact store (bucket).
     :param prefix: the challenger's version prefix, ``models/<model>/<version>/``.
     :param ev: the evaluation.
-    :param decision: the decision (its ``report_uri`` is set here).
+    :param decision: the decision, with its ``decision_id`` set (its ``report_uri`` is set here).
     :param rule: the rule applied.
     :param meta: extra fields for the JSON (model name ...).
     :returns: the S3 URI of ``report.html``.
     """
     from dataops.evaluation.plots import calibration_png, pr_curve_png  # matplotlib only when reporting
 
-    base = prefix + "report/"
+    if not decision.decision_id:
+        raise ValueError("a report is keyed by its decision: set decision.decision_id first")
+    base = f"{prefix}report/{decision.decision_id}/"
     decision.report_uri = store.uri(base + "report.html")
     doc = report_document(ev, decision, rule, meta)
     images = {"pr_curve.png": pr_curve_png(ev), "calibration.png": calibration_png(ev)}

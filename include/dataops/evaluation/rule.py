@@ -23,7 +23,7 @@ import yaml
 
 from dataops.evaluation.bootstrap import BOOTSTRAP_METRICS, paired_bootstrap
 from dataops.evaluation.evaluate import Evaluation
-from dataops.evaluation.metrics import HIGHER_IS_BETTER
+from dataops.metrics.binary import HIGHER_IS_BETTER
 
 
 @dataclass(frozen=True)
@@ -139,9 +139,19 @@ class Decision:
         self.checks.append(Check(name, True, False, message))
         self.reasons = _reasons(self.checks)
 
+    @classmethod
+    def from_record(cls, row: Mapping[str, Any]) -> Decision:
+        """The decision as recorded in the registry (a row of ``ModelRegistry.decisions()``)."""
+        details = row.get("details") or {}
+        return cls(promote=bool(row["promote"]), reasons=list(row["reasons"]),
+                   challenger_version=row["challenger_version"], champion_version=row["champion_version"],
+                   metric=row["metric"], delta=row["delta"], ci_low=row["ci_low"], ci_high=row["ci_high"],
+                   checks=[Check(**c) for c in details.get("checks", [])], bootstrap=details.get("bootstrap"),
+                   report_uri=row["report_uri"], decision_id=row["decision_id"])
+
     def to_dict(self) -> dict:
         """JSON-ready (e.g. for XCom)."""
-        from dataops.evaluation.serialize import to_jsonable
+        from dataops.metrics.serialize import to_jsonable
 
         d = asdict(self)
         return to_jsonable(d)

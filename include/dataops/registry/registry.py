@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from dataops.registry.aliases import ANY, AliasMove, move_alias, read_alias, read_history
+from dataops.registry.aliases import ANY, AliasMove, move_alias, read_alias, read_history, remove_alias
 from dataops.registry.artifacts import ArtifactStore, version_prefix
 from dataops.registry.errors import ConcurrentAliasUpdate, RegistryError, VersionNotFound
 from dataops.registry.features import FeatureEncoder
@@ -36,6 +36,11 @@ def _alias_race_errors(alias: str) -> Iterator[None]:
         if any(s in text for s in ("Conflict", "database is locked", "could not serialize", "deadlock detected")):
             raise ConcurrentAliasUpdate(f"alias {alias!r} was moved concurrently: {text}") from exc
         raise
+
+
+def new_decision_id() -> str:
+    """A fresh decision id (what :meth:`ModelRegistry.record_decision` records when given none)."""
+    return uuid.uuid4().hex
 
 
 def _loads(text: str | None) -> Any:
@@ -72,7 +77,8 @@ class ModelRegistry:
         return version_prefix(self.model_name, version)
 
     # ------------------------------------------------------------------ versions
-    def register(self, files: Mapping[str, bytes], *, created_by: str = "pipeline") -> str:
+    def register(self, files: Mapping[str, bytes], *, created_by: str = "pipeline", run_key: str | None = None
+                 ) -> str:
         """Register a new version: allocate its number, upload its artifacts, record their SHA-256.
 
         The version row is written first with status ``registering`` and turns ``ready`` only once every
@@ -81,8 +87,14 @@ class ModelRegistry:
         :param files: artifact file name -> content; must contain ``model.txt`` and ``features.json``.
             ``training.json``, ``metrics.json`` and ``environment.json`` fill the version's summary columns.
         :param created_by: actor recorded on the version.
+        :param run_key: the pipeline run registering it (``dag_id/run_id``): a retry of that run gets the
+            version it already registered (see :meth:`version_for_run`) instead of a new one.
         :returns: the new version, ``v<N>``.
         """
+        if run_key is not None:
+            earlier = self.version_for_run(run_key)
+            if earlier is not None:
+                return earlier
         missing = [f for f in REQUIRED_FILES if f not in files]
         if missing:
             raise ValueError(f"cannot register a model without {missing}")
@@ -92,7 +104,7 @@ class ModelRegistry:
         training = _loads(files["training.json"].decode()) if "training.json" in files else {}
         metrics = _loads(files["metrics.json"].decode()) if "metrics.json" in files else {}
         env = _loads(files["environment.json"].decode()) if "environment.json" in files else {}
-        version = self._allocate_version(created_by, training or {}, metrics or {}, env or {})
+        version = self._allocate_version(created_by, training or {}, metrics or {}, env or {}, run_key)
         v, art = self.tables.model_versions, self.tables.model_artifacts
         try:
             self.store.ensure_bucket()
@@ -113,7 +125,8 @@ class ModelRegistry:
             raise
         return version
 
-    def _allocate_version(self, created_by: str, training: dict, metrics: dict, env: dict) -> str:
+    def _allocate_version(self, created_by: str, training: dict, metrics: dict, env: dict,
+                          run_key: str | None) -> str:
         v = self.tables.model_versions
         holdout = metrics.get("holdout") or {}
         headline = {
@@ -138,7 +151,7 @@ class ModelRegistry:
                         training_info=json.dumps({k: training.get(k) for k in ("windows", "fingerprint")},
                                                  default=str) if training else None,
                         metrics=json.dumps(headline, default=str) if headline else None,
-                        created_by=created_by, created_at=utcnow(),
+                        created_by=created_by, created_at=utcnow(), run_key=run_key,
                     ))
                 return version
             except (IntegrityError, DBAPIError) as exc:
@@ -146,6 +159,14 @@ class ModelRegistry:
                     continue  # another registration took this number: try the next one
                 raise
         raise RegistryError("could not allocate a version number after 10 attempts")
+
+    def version_for_run(self, run_key: str) -> str | None:
+        """The ready version registered by the run ``run_key`` (None if it has not registered one yet)."""
+        v = self.tables.model_versions
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(v.c.version).where(
+                v.c.model_name == self.model_name, v.c.run_key == run_key, v.c.status == "ready")
+                .order_by(v.c.version_number.desc()).limit(1)).scalar()
 
     def versions(self) -> list[dict]:
         """Every version (oldest first) with its status, summary and current aliases."""
@@ -234,7 +255,7 @@ class ModelRegistry:
         return {r.alias: r.version for r in rows}
 
     def promote(self, version: str, *, actor: str, reason: str, alias: str = "champion",
-                expected_version: Any = ANY) -> AliasMove:
+                expected_version: Any = ANY, details: Mapping | None = None) -> AliasMove:
         """Point ``alias`` at ``version`` in one transaction and record the move.
 
         :param version: a ready version.
@@ -243,10 +264,26 @@ class ModelRegistry:
         :param alias: alias to move (default ``champion``).
         :param expected_version: the version the caller decided against (None: alias not set yet). If the
             alias points elsewhere by the time the move runs, :class:`ConcurrentAliasUpdate` is raised.
+        :param details: JSON-ready facts recorded with the move in alias_history (e.g. a shadow period's
+            ``shadow_days``).
         """
         with _alias_race_errors(alias), self.engine.begin() as conn:
             return move_alias(conn, self.tables, model_name=self.model_name, alias=alias, to_version=version,
-                              action="promote", actor=actor, reason=reason, expected_version=expected_version)
+                              action="promote", actor=actor, reason=reason, expected_version=expected_version,
+                              details=details)
+
+    def remove_alias(self, alias: str, *, actor: str, reason: str, expected_version: Any = ANY) -> AliasMove:
+        """Unset ``alias`` in one transaction (compare-and-set) and record the removal in alias_history.
+
+        :param alias: the alias to unset (e.g. ``shadow`` once its challenger is decided).
+        :param actor: who removes it.
+        :param reason: why (recorded).
+        :param expected_version: the version the caller decided to remove; if the alias points elsewhere
+            (or is unset) :class:`ConcurrentAliasUpdate` is raised and nothing changes.
+        """
+        with _alias_race_errors(alias), self.engine.begin() as conn:
+            return remove_alias(conn, self.tables, model_name=self.model_name, alias=alias, actor=actor,
+                                reason=reason, expected_version=expected_version)
 
     def rollback(self, alias: str = "champion", *, reason: str, actor: str,
                  expected_version: Any = ANY) -> AliasMove:
@@ -262,15 +299,26 @@ class ModelRegistry:
         """Append-only alias history (oldest first), optionally for one alias."""
         with self.engine.connect() as conn:
             rows = read_history(conn, self.tables, self.model_name, alias)
-        return [dict(r._mapping) for r in rows]
+        return [{**r._mapping, "details": _loads(r.details)} for r in rows]
 
     # ------------------------------------------------------------------ decisions
     def record_decision(self, *, challenger_version: str, champion_version: str | None, promote: bool,
                         reasons: Sequence[str], actor: str, metric: str | None = None,
                         delta: float | None = None, ci_low: float | None = None, ci_high: float | None = None,
-                        details: Mapping | None = None, report_uri: str | None = None) -> str:
-        """Record a promotion decision (promote or reject) with its reasons; returns its id."""
-        decision_id = uuid.uuid4().hex
+                        details: Mapping | None = None, report_uri: str | None = None,
+                        run_key: str | None = None, decision_id: str | None = None) -> str:
+        """Record a promotion decision (promote or reject) with its reasons; returns its id.
+
+        :param run_key: the run (or shadow period) deciding: if a decision was already recorded for it (a
+            retry), that decision's id is returned and nothing new is recorded.
+        :param decision_id: the id to record it under (default: a new one), e.g. the one its report is
+            stored under.
+        """
+        if run_key is not None:
+            earlier = self.decision_for_run(run_key)
+            if earlier is not None:
+                return earlier["decision_id"]
+        decision_id = decision_id or new_decision_id()
 
         def num(x: float | None) -> float | None:
             return None if x is None or x != x else float(x)  # NaN -> NULL
@@ -281,16 +329,25 @@ class ModelRegistry:
                 champion_version=champion_version, promote=bool(promote), metric=metric, delta=num(delta),
                 ci_low=num(ci_low), ci_high=num(ci_high), reasons=json.dumps(list(reasons)),
                 details=json.dumps(details, default=str) if details is not None else None,
-                report_uri=report_uri, actor=actor, decided_at=utcnow(),
+                report_uri=report_uri, actor=actor, decided_at=utcnow(), run_key=run_key,
             ))
         return decision_id
+
+    def decision_for_run(self, run_key: str) -> dict | None:
+        """The decision recorded for ``run_key`` (reasons and details decoded), or None."""
+        found = self._decisions(self.tables.decisions.c.run_key == run_key)
+        return found[0] if found else None
 
     def decisions(self, challenger_version: str | None = None) -> list[dict]:
         """Recorded decisions, oldest first (reasons and details decoded)."""
         d = self.tables.decisions
+        return self._decisions(d.c.challenger_version == challenger_version if challenger_version else None)
+
+    def _decisions(self, where: Any) -> list[dict]:
+        d = self.tables.decisions
         stmt = sa.select(d).where(d.c.model_name == self.model_name)
-        if challenger_version is not None:
-            stmt = stmt.where(d.c.challenger_version == challenger_version)
+        if where is not None:
+            stmt = stmt.where(where)
         with self.engine.connect() as conn:
             rows = conn.execute(stmt.order_by(d.c.decided_at)).mappings().all()
         out = []

@@ -62,6 +62,7 @@ def registry_tables(schema: str = "registry", dialect_name: str = "postgresql") 
         sa.Column("metrics", sa.Text),  # JSON: validation/holdout headline metrics
         sa.Column("created_by", sa.String(128), nullable=False),
         sa.Column("created_at", sa.DateTime, nullable=False),  # UTC, naive
+        sa.Column("run_key", sa.String(256)),  # the pipeline run (dag_id/run_id) that registered it
         sa.UniqueConstraint("model_name", "version_number"),
     )
     model_artifacts = sa.Table(
@@ -90,9 +91,10 @@ def registry_tables(schema: str = "registry", dialect_name: str = "postgresql") 
         sa.Column("model_name", sa.String(128), nullable=False),
         sa.Column("alias", sa.String(64), nullable=False),
         sa.Column("revision", sa.Integer, nullable=False),
-        sa.Column("action", sa.String(16), nullable=False),  # promote | rollback
+        sa.Column("action", sa.String(16), nullable=False),  # promote | rollback | remove
         sa.Column("from_version", sa.String(64)),
-        sa.Column("to_version", sa.String(64), nullable=False),
+        sa.Column("to_version", sa.String(64)),  # NULL for a removal
+        sa.Column("details", sa.Text),  # JSON recorded with the move (e.g. a shadow period's length)
         sa.Column("actor", sa.String(128), nullable=False),
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("at", sa.DateTime, nullable=False, quote=True),  # `at` is a keyword in DuckDB
@@ -115,6 +117,7 @@ def registry_tables(schema: str = "registry", dialect_name: str = "postgresql") 
         sa.Column("report_uri", sa.String(1024)),
         sa.Column("actor", sa.String(128), nullable=False),
         sa.Column("decided_at", sa.DateTime, nullable=False),
+        sa.Column("run_key", sa.String(256)),  # the run (or shadow period) the decision belongs to
     )
     return RegistryTables(metadata, sql_schema, model_versions, model_artifacts, model_aliases, alias_history,
                           decisions)
@@ -146,3 +149,31 @@ def _create(engine: sa.Engine, tables: RegistryTables) -> None:
         if tables.schema is not None:
             conn.execute(CreateSchema(tables.schema, if_not_exists=True))
         tables.metadata.create_all(conn, checkfirst=True)
+        _upgrade(conn, tables)
+
+
+def _upgrade(conn: sa.Connection, tables: RegistryTables) -> None:
+    """Bring tables created by an older release up to date: add missing (nullable) columns and, where the
+    database can, drop NOT NULL from columns that became nullable (SQLite cannot alter a column)."""
+    for table in tables.metadata.sorted_tables:
+        existing = _columns(conn, table.name, tables.schema)
+        name = conn.dialect.identifier_preparer.format_table(table)
+        for column in table.columns:
+            quoted = conn.dialect.identifier_preparer.format_column(column)
+            if column.name not in existing:
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.execute(sa.text(f"ALTER TABLE {name} ADD COLUMN {quoted} {kind}"))
+            elif (column.nullable and not existing[column.name] and not column.primary_key
+                  and conn.dialect.name != "sqlite"):
+                conn.execute(sa.text(f"ALTER TABLE {name} ALTER COLUMN {quoted} DROP NOT NULL"))
+
+
+def _columns(conn: sa.Connection, table: str, schema: str | None) -> dict[str, bool]:
+    """column name -> nullable, from the database itself (information_schema; PRAGMA on SQLite)."""
+    if conn.dialect.name == "sqlite":
+        rows = conn.exec_driver_sql(f"PRAGMA table_info('{table}')").all()
+        return {r[1]: not r[3] for r in rows}
+    rows = conn.execute(sa.text("SELECT column_name, is_nullable FROM information_schema.columns "
+                                "WHERE table_schema = :schema AND table_name = :table"),
+                        {"schema": schema, "table": table}).all()
+    return {r[0]: r[1] == "YES" for r in rows}

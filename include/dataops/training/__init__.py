@@ -2,7 +2,13 @@
 
 from dataops.training.dataset import TrainingSet, Window, build_training_set, training_windows
 from dataops.training.params import DEFAULT_PARAMS, DEFAULT_TRAINING, load_params_file, resolve_params
-from dataops.training.pipeline import TrainingRun, build_artifacts, train_and_register
+from dataops.training.pipeline import (
+    TrainingRun,
+    build_artifacts,
+    summarize,
+    train_and_register,
+    training_result,
+)
 from dataops.training.trainer import TrainedModel, train_model
 
 __all__ = [
@@ -16,7 +22,9 @@ __all__ = [
     "build_training_set",
     "load_params_file",
     "resolve_params",
+    "summarize",
     "train_and_register",
     "train_model",
+    "training_result",
     "training_windows",
 ]

@@ -74,7 +74,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             holdout_days=args.holdout_days,
             excluded_batch_dates=read_excluded(args.exclude_batch_date, args.exclude_file, args.exclude_json),
             drop_excluded=not args.keep_excluded, params=params, training_options=options,
-            created_by=args.actor,
+            created_by=args.actor, run_key=args.run_key,
         )
     except (RegistryError, ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -104,5 +104,7 @@ def add_subcommands(subparsers: Any) -> None:
     p.add_argument("--params-json", default=None, help="LightGBM parameter overrides as a JSON object")
     p.add_argument("--one-line", action="store_true", help="print the summary as one JSON line")
     p.add_argument("--num-boost-round", type=int, default=None)
+    p.add_argument("--run-key", default=None,
+                   help="the pipeline run (dag_id/run_id): a retry of that run reuses the version it registered")
     p.add_argument("--warehouse-url", default=None, help="SQLAlchemy URL of the warehouse (default: env)")
     p.set_defaults(func=cmd_train)

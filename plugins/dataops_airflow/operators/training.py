@@ -1,82 +1,118 @@
-"""The training step: the same ``python -m dataops train`` command, in-process or in the project's image.
+"""The training step: ``dataops.training.train_and_register``, in-process or in the project's image.
 
-On the embedded stack training runs in the worker's own process. In the production stack
-(``DATAOPS_TRAINING_RUNNER=docker``) the Docker provider's ``DockerOperator`` runs the identical command
-in the project's image (``DATAOPS_DOCKER_IMAGE``), with the connection settings forwarded as environment.
+On the embedded stack training runs in the worker's own process (the library function, with the Airflow
+connections). In the production stack (``DATAOPS_TRAINING_RUNNER=docker``) the Docker provider's
+``DockerOperator`` runs ``python -m dataops train`` (which calls the same function) in the project's image
+(``DATAOPS_DOCKER_IMAGE``), with the connection settings forwarded as environment. Both register the version
+under the DAG run's key, and the task's result is read back from the registry by that key.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from airflow.sdk import BaseOperator
 
+#: The run key of the task's DAG run (templated): what makes training and decisions idempotent per run.
+RUN_KEY = "{{ dag.dag_id }}/{{ run_id }}"
 
-def train_command(dataset: str, *, cutoff: str, train_days: str, valid_days: str, holdout_days: str,
-                  excluded: str, params_json: str) -> list[str]:
-    """The CLI invocation, shared by both runners (each element may be a Jinja template)."""
-    return ["python", "-m", "dataops", "train", "--dataset", dataset, "--cutoff", cutoff,
-            "--train-days", train_days, "--valid-days", valid_days, "--holdout-days", holdout_days,
-            "--exclude-json", excluded, "--params-json", params_json, "--actor", "innovation_pipeline",
-            "--one-line"]
+
+def train_command(dataset: str, request: Mapping[str, Any], *, run_key: str,
+                  actor: str = "innovation_pipeline") -> list[str]:
+    """The CLI invocation the container runs, from the training request.
+
+    :param dataset: dataset name.
+    :param request: ``cutoff``, ``excluded`` (batch dates), ``train_days``, ``valid_days``, ``holdout_days``
+        and ``lgbm_params`` (the plan task's output).
+    :param run_key: the run (``dag_id/run_id``) the version is registered under.
+    """
+    return ["python", "-m", "dataops", "train", "--dataset", dataset, "--cutoff", str(request["cutoff"]),
+            "--train-days", str(request["train_days"]), "--valid-days", str(request["valid_days"]),
+            "--holdout-days", str(request["holdout_days"]), "--exclude-json", json.dumps(list(request["excluded"])),
+            "--params-json", json.dumps(dict(request.get("lgbm_params") or {})), "--actor", actor,
+            "--run-key", run_key]
+
+
+def registered_training(run_key: str, model_name: str) -> dict:
+    """The structured result of a training step, whichever runner ran it: the summary of the version the
+    run registered, read from the registry (``registry_default`` / ``aws_default`` connections)."""
+    from airflow.sdk.exceptions import AirflowException
+
+    from dataops.training.pipeline import training_result
+    from dataops_airflow.hooks import RegistryHook
+
+    result = training_result(RegistryHook(model_name=model_name).get_conn(), run_key)
+    if result is None:
+        raise AirflowException(f"the training step of {run_key!r} registered no version")
+    return result
 
 
 class TrainInProcessOperator(BaseOperator):
-    """Run ``python -m dataops train ...`` inside the worker process and push its JSON summary to XCom.
+    """Train and register a challenger inside the worker process (the library function the ``train`` CLI
+    calls), with the warehouse and registry of the Airflow connections; push its summary to XCom.
 
-    :param command: the CLI argv (templated), as built by :func:`train_command`.
+    A retry of the same DAG run reuses the version the run already registered (keyed by ``run_key``).
+
+    :param dataset: dataset name (also the registered model's name).
+    :param request: the training request (templated; e.g. the plan task's output): ``cutoff``,
+        ``excluded``, ``train_days``, ``valid_days``, ``holdout_days``, ``lgbm_params``.
+    :param run_key: the DAG run (templated, default ``dag_id/run_id``).
+    :param warehouse_conn_id: connection of the warehouse.
+    :param registry_conn_id: connection of the registry database.
+    :param aws_conn_id: connection of the artifact store.
     """
 
-    template_fields: Sequence[str] = ("command",)
+    template_fields: Sequence[str] = ("request", "run_key")
 
-    def __init__(self, *, command: list[str], **kwargs) -> None:
+    def __init__(self, *, dataset: str, request: Any, run_key: str = RUN_KEY,
+                 warehouse_conn_id: str = "warehouse_default", registry_conn_id: str = "registry_default",
+                 aws_conn_id: str = "aws_default", **kwargs) -> None:
         super().__init__(**kwargs)
-        self.command = command
+        self.dataset = dataset
+        self.request = request
+        self.run_key = run_key
+        self.warehouse_conn_id = warehouse_conn_id
+        self.registry_conn_id = registry_conn_id
+        self.aws_conn_id = aws_conn_id
 
     def execute(self, context) -> dict:
-        import contextlib
-        import io
-        import json
+        from datetime import date
 
-        from airflow.sdk.exceptions import AirflowException
+        from dataops.datasets import load_dataset
+        from dataops.training.pipeline import train_and_register
+        from dataops_airflow.hooks import RegistryHook, WarehouseHook
 
-        from dataops.cli import main
+        r = self.request
+        registry = RegistryHook(self.registry_conn_id, self.aws_conn_id, model_name=self.dataset).get_conn()
+        run = train_and_register(
+            WarehouseHook(self.warehouse_conn_id).get_location().engine(), registry, load_dataset(self.dataset),
+            cutoff=date.fromisoformat(str(r["cutoff"])), train_days=int(r["train_days"]),
+            valid_days=int(r["valid_days"]), holdout_days=int(r["holdout_days"]),
+            excluded_batch_dates=list(r["excluded"]), params=dict(r.get("lgbm_params") or {}),
+            created_by="innovation_pipeline", run_key=self.run_key,
+        )
+        self.log.info("%s version %s for run %s", "reused" if run.reused else "registered", run.version,
+                      self.run_key)
+        return run.summary()
 
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            code = main(self.command[3:])  # drop "python -m dataops"
-        text = out.getvalue().strip()
-        self.log.info("%s", text)
-        if code != 0:
-            raise AirflowException(f"training failed (exit code {code}): {text[-2000:]}")
-        return json.loads(text.splitlines()[-1])
 
-
-def training_operator(task_id: str, *, command: list[str], **kwargs) -> BaseOperator:
-    """``TrainInProcessOperator`` by default; a ``DockerOperator`` when ``DATAOPS_TRAINING_RUNNER=docker``.
+def training_operator(task_id: str, *, dataset: str, request: Any, run_key: str = RUN_KEY,
+                      **kwargs) -> BaseOperator:
+    """``TrainInProcessOperator`` by default; a ``DockerOperator`` running ``python -m dataops train`` in the
+    project's image when ``DATAOPS_TRAINING_RUNNER=docker``. Either way the version is registered under
+    ``run_key`` and :func:`registered_training` reads the result back (the container's log is not parsed).
 
     Reading an environment variable at parse time is cheap and does no I/O; connections are read at run time.
     """
     if os.environ.get("DATAOPS_TRAINING_RUNNER", "inprocess") != "docker":
-        return TrainInProcessOperator(task_id=task_id, command=command, **kwargs)
-    from airflow.providers.docker.operators.docker import DockerOperator
-    from docker.types import Mount
+        return TrainInProcessOperator(task_id=task_id, dataset=dataset, request=request, run_key=run_key, **kwargs)
+    from dataops_airflow.operators.training_docker import TrainInDockerOperator
 
-    return DockerOperator(
-        task_id=task_id,
-        image=os.environ.get("DATAOPS_DOCKER_IMAGE", "dataops-suite:latest"),
-        command=command,
-        environment=container_environment(),
-        entrypoint=[],
-        network_mode=os.environ.get("DATAOPS_DOCKER_NETWORK", "bridge"),
-        docker_url=os.environ.get("DOCKER_HOST", "unix://var/run/docker.sock"),
-        mounts=[Mount(target="/tmp/dataops", source=None, type="tmpfs")],
-        mount_tmp_dir=False,
-        auto_remove="success",
-        do_xcom_push=True,
-        **kwargs,
-    )
+    return TrainInDockerOperator(task_id=task_id, dataset=dataset, request=request, run_key=run_key,
+                                 environment=container_environment(), **kwargs)
 
 
 def _url(conn_id: str) -> str:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dataops.evaluation.bootstrap import paired_bootstrap
-from dataops.evaluation.metrics import average_precision, brier_score
+from dataops.metrics.binary import average_precision, brier_score
 
 
 def test_seeded_and_reproducible(scored_holdout):

@@ -37,7 +37,7 @@ def test_evaluate_cli_promotes_the_first_model(warehouse, cfg, moto_endpoint, bu
     assert args.func(args) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["promote"] is True and out["promoted"]["to_version"] == run.version
-    assert out["report_uri"].endswith(f"/models/transactions/{run.version}/report/report.html")
+    assert out["report_uri"].endswith(f"/models/transactions/{run.version}/report/{out['decision_id']}/report.html")
     assert reg.get_alias_version("champion") == run.version
     # The holdout is rebuilt with the maturity recorded at training (pinned to 45 days by the cfg fixture),
     # not with whatever the dataset YAML says now: same rows as at training time.

@@ -52,9 +52,9 @@ def test_first_model_is_promoted_and_the_report_lands_next_to_it(registry, ts, c
     decision = decide(registry, v1, warehouse=engine, rule=RULE, actor="dag-run-1")
     assert decision.promote, decision.reasons
     assert decision.champion_version is None
-    assert decision.report_uri == f"s3://{bucket}/models/transactions/{v1}/report/report.html"
+    assert decision.report_uri == f"s3://{bucket}/models/transactions/{v1}/report/{decision.decision_id}/report.html"
 
-    base = f"models/transactions/{v1}/report/"
+    base = f"models/transactions/{v1}/report/{decision.decision_id}/"
     for png in ("pr_curve.png", "calibration.png"):
         assert _object(s3, bucket, base + png).startswith(b"\x89PNG\r\n\x1a\n")
     html = _object(s3, bucket, base + "report.html").decode()
@@ -125,3 +125,28 @@ def test_a_better_challenger_is_promoted_unless_the_champion_moved_meanwhile(reg
     with pytest.raises(ConcurrentAliasUpdate):
         apply_decision(registry, d, actor="dag")
     assert registry.get_alias_version("champion") == other
+
+
+def test_a_retry_with_the_same_run_key_records_one_decision(registry, ts, cfg, engine):
+    v1 = _register(registry, ts, cfg)
+    key = "innovation_pipeline/scheduled__2026-03-30T04:00:00+00:00"
+    first = decide(registry, v1, warehouse=engine, rule=RULE, actor="dag", run_key=key)
+    retry = decide(registry, v1, warehouse=engine, rule=RULE, actor="dag", run_key=key)
+    assert retry.decision_id == first.decision_id and retry.report_uri == first.report_uri
+    assert (retry.promote, retry.reasons, retry.champion_version) == (first.promote, first.reasons, None)
+    assert [c.line() for c in retry.checks] == [c.line() for c in first.checks]
+    (row,) = registry.decisions()
+    assert row["run_key"] == key and row["decision_id"] == first.decision_id
+
+
+def test_every_decision_keeps_its_own_report(registry, ts, cfg, engine, s3, bucket):
+    v1 = _register(registry, ts, cfg)
+    first = decide(registry, v1, warehouse=engine, rule=RULE, actor="run-1", run_key="dag/run-1")
+    key = first.report_uri.split(f"s3://{bucket}/", 1)[1]
+    before = _object(s3, bucket, key)
+    registry.promote(v1, actor="ci", reason="judge it again as the champion")
+    second = decide(registry, v1, warehouse=engine, rule=RULE, actor="run-2", run_key="dag/run-2")
+    assert second.report_uri != first.report_uri and not second.promote
+    assert _object(s3, bucket, key) == before  # the first decision's report is untouched
+    assert "already the champion" in _object(s3, bucket, second.report_uri.split(f"s3://{bucket}/", 1)[1]).decode()
+    assert [d["report_uri"] for d in registry.decisions()] == [first.report_uri, second.report_uri]

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from dataops.evaluation.metrics import (
+from dataops.metrics.binary import (
     RankedScores,
     average_precision,
     brier_score,

@@ -118,3 +118,33 @@ def test_lineage_pops_rolled_back_steps():
         ("rollback", "v3"),
     ]]
     assert lineage(rows) == ["v1", "v3"]
+
+
+def test_remove_alias_is_compare_and_set_and_recorded_in_the_history(reg3):
+    reg3.promote("v1", actor="ci", reason="champ")
+    reg3.promote("v2", actor="dag", reason="shadow period", alias="shadow", details={"shadow_days": 7})
+    with pytest.raises(ConcurrentAliasUpdate, match="expected 'v3'"):
+        reg3.remove_alias("shadow", actor="dag", reason="stale", expected_version="v3")
+    assert reg3.get_alias_version("shadow") == "v2"
+
+    move = reg3.remove_alias("shadow", actor="dag", reason="decision d1: rejected", expected_version="v2")
+    assert (move.action, move.from_version, move.to_version) == ("remove", "v2", None)
+    assert reg3.get_alias_version("shadow") is None and reg3.aliases() == {"champion": "v1"}
+    with pytest.raises(ConcurrentAliasUpdate):
+        reg3.remove_alias("shadow", actor="dag", reason="twice", expected_version="v2")
+
+    # the history is append-only: a later shadow continues the revision counter
+    reg3.promote("v3", actor="dag", reason="next shadow", alias="shadow", expected_version=None)
+    hist = reg3.history("shadow")
+    assert [(h["action"], h["from_version"], h["to_version"], h["revision"]) for h in hist] == [
+        ("promote", None, "v2", 1), ("remove", "v2", None, 2), ("promote", None, "v3", 3)]
+    assert (hist[1]["actor"], hist[1]["reason"]) == ("dag", "decision d1: rejected")
+    assert hist[0]["details"] == {"shadow_days": 7} and hist[2]["details"] is None
+    with pytest.raises(NoPreviousVersion):  # a removal ends the lineage: nothing to roll back to
+        reg3.rollback("shadow", reason="undo", actor="oncall")
+
+
+def test_lineage_ends_at_a_removal():
+    rows = [SimpleNamespace(action=a, to_version=v) for a, v in [
+        ("promote", "v1"), ("promote", "v2"), ("remove", None), ("promote", "v3")]]
+    assert lineage(rows) == ["v3"]

@@ -132,3 +132,22 @@ def test_failed_upload_leaves_a_failed_version_that_cannot_be_promoted(engine, s
     healthy = ModelRegistry(engine, s3, bucket=bucket)
     assert healthy.register(files) == "v2"  # numbering continues after a failure
     assert [v["status"] for v in healthy.versions()] == ["failed", "ready"]
+
+
+def test_a_retry_with_the_same_run_key_reuses_its_version_and_its_decision(engine, s3, bucket, trained_bundle):
+    _, _, files = trained_bundle
+    reg = ModelRegistry(engine, s3, bucket=bucket)
+    key = "innovation_pipeline/scheduled__2026-03-30T04:00:00+00:00"
+    assert reg.version_for_run(key) is None
+    first = reg.register(files, created_by="dag", run_key=key)
+    again = reg.register(files, created_by="dag", run_key=key)
+    other = reg.register(files, created_by="dag", run_key="innovation_pipeline/manual__x")
+    assert (first, again, other) == ("v1", "v1", "v2")
+    assert reg.version_for_run(key) == "v1" and reg.get_version("v1")["run_key"] == key
+    assert [v["version"] for v in reg.versions()] == ["v1", "v2"]
+
+    kwargs = dict(challenger_version="v1", champion_version=None, promote=True, reasons=["ok"], actor="dag")
+    d1 = reg.record_decision(**kwargs, run_key=key)
+    d2 = reg.record_decision(**kwargs, run_key=key)
+    assert d1 == d2 and reg.decision_for_run(key)["decision_id"] == d1
+    assert len(reg.decisions()) == 1 and reg.decisions()[0]["run_key"] == key

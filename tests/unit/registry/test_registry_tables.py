@@ -40,3 +40,20 @@ def test_duckdb_catalog_named_like_the_schema_is_reported_clearly(tmp_path, s3, 
     eng = sa.create_engine(f"duckdb:///{tmp_path / 'registry.duckdb'}", poolclass=sa.pool.NullPool)
     with pytest.raises(ValueError, match="catalog name 'registry'"):
         ModelRegistry(eng, s3, bucket=bucket)
+
+
+def test_tables_of_an_older_registry_gain_the_new_columns(tmp_path, s3, bucket):
+    """A registry created before run keys, alias details and alias removal is upgraded in place."""
+    eng = sa.create_engine(f"duckdb:///{tmp_path / 'r.duckdb'}", poolclass=sa.pool.NullPool)
+    ModelRegistry(eng, s3, bucket=bucket, schema="mlreg")
+    with eng.begin() as conn:  # back to the old layout
+        for table, column in [("model_versions", "run_key"), ("decisions", "run_key"), ("alias_history", "details")]:
+            conn.execute(sa.text(f"ALTER TABLE mlreg.{table} DROP COLUMN {column}"))
+        conn.execute(sa.text("ALTER TABLE mlreg.alias_history ALTER COLUMN to_version SET NOT NULL"))
+    ModelRegistry(eng, s3, bucket=bucket, schema="mlreg")
+    with eng.connect() as conn:
+        rows = conn.execute(sa.text("SELECT table_name, column_name, is_nullable FROM information_schema.columns "
+                                    "WHERE table_schema = 'mlreg'")).all()
+    columns = {(t, c): nullable == "YES" for t, c, nullable in rows}
+    assert columns[("model_versions", "run_key")] and columns[("decisions", "run_key")]
+    assert columns[("alias_history", "details")] and columns[("alias_history", "to_version")]

@@ -94,3 +94,40 @@ def test_train_cli_reports_bad_input(monkeypatch, tmp_path, capsys, warehouse):
                               f"sqlite:///{tmp_path / 'x.sqlite'}"])
     assert args.func(args) == 2
     assert "need both classes" in capsys.readouterr().err
+
+
+def test_a_retry_with_the_same_run_key_registers_one_version(warehouse, cfg, s3, bucket, fast, tmp_path):
+    engine = sa.create_engine(f"duckdb:///{warehouse}", poolclass=sa.pool.NullPool)
+    reg = ModelRegistry(sa.create_engine(f"sqlite:///{tmp_path / 'r.sqlite'}"), s3, bucket=bucket)
+    kwargs = dict(cutoff=date(2026, 3, 31), train_days=25, valid_days=10, holdout_days=10, params=fast[0],
+                  training_options=fast[1], created_by="dag", run_key="innovation_pipeline/manual__1")
+    first = train_and_register(engine, reg, cfg, **kwargs)
+    retry = train_and_register(engine, reg, cfg, **kwargs)
+    assert (first.version, retry.version) == ("v1", "v1") and retry.reused and not first.reused
+    assert [v["version"] for v in reg.versions()] == ["v1"]
+    assert retry.summary() == first.summary()
+
+
+def test_the_training_result_of_a_containerised_run_is_read_back_by_its_run_key(
+        warehouse, moto_endpoint, bucket, monkeypatch, tmp_path, capsys, s3):
+    """What the DockerOperator path relies on: the container runs the CLI with ``--run-key`` (its stdout is
+    only a log), and the task reads the structured result from the registry by that run key."""
+    from dataops.cli import main
+    from dataops.training import training_result
+
+    for k, v in {"DATAOPS_S3_ENDPOINT_URL": moto_endpoint, "DATAOPS_ARTIFACT_BUCKET": bucket,
+                 "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                 "AWS_DEFAULT_REGION": "us-east-1", "DATAOPS_WAREHOUSE_PATH": str(warehouse),
+                 "DATAOPS_REGISTRY_URL": f"sqlite:///{tmp_path / 'c.sqlite'}"}.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("DATAOPS_WAREHOUSE_URL", raising=False)
+    reg = ModelRegistry(sa.create_engine(f"sqlite:///{tmp_path / 'c.sqlite'}"), s3, bucket=bucket)
+    key = "innovation_pipeline/scheduled__2026-03-30T04:00:00+00:00"
+    assert training_result(reg, key) is None
+    argv = ["train", "--cutoff", "2026-03-31", "--train-days", "25", "--valid-days", "10", "--holdout-days", "10",
+            "--num-boost-round", "20", "--run-key", key]
+    assert main(argv) == 0
+    assert main(argv) == 0  # the task's retry
+    result = training_result(reg, key)
+    assert result["version"] == "v1" and [v["version"] for v in reg.versions()] == ["v1"]
+    assert result["rows"]["holdout"] > 0 and 0.5 < result["holdout"]["roc_auc"] <= 1

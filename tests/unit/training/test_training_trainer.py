@@ -8,7 +8,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from dataops.evaluation.metrics import roc_auc
+from dataops.metrics.binary import roc_auc
 from dataops.training import build_training_set, load_params_file, resolve_params, train_model
 
 

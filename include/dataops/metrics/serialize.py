@@ -1,4 +1,4 @@
-"""Make evaluation results JSON-safe (NaN/inf -> null, numpy scalars -> Python, dates -> ISO)."""
+"""Make metric documents JSON-safe (NaN/inf -> null, numpy scalars -> Python, dates -> ISO)."""
 
 from __future__ import annotations
 
