@@ -177,3 +177,21 @@ def test_the_publish_is_one_transaction(s3_client, bucket, warehouse):
 def test_missing_manifest_says_the_batch_has_not_landed(s3_client, bucket, warehouse):
     with pytest.raises(BatchNotLanded, match="has not landed"):
         _ingest(s3_client, bucket, warehouse, day="2026-01-01")
+
+
+def test_cli_takes_the_warehouse_bucket_and_endpoint_from_the_environment(s3_client, s3_endpoint, bucket,
+                                                                          warehouse, monkeypatch, capsys):
+    from dataops.cli import main
+
+    location = warehouse.location
+    if location.kind == "postgres":
+        monkeypatch.setenv("DATAOPS_WAREHOUSE_URL", location.sqlalchemy_url)
+    else:
+        monkeypatch.delenv("DATAOPS_WAREHOUSE_URL", raising=False)
+        monkeypatch.setenv("DATAOPS_WAREHOUSE_PATH", location.path)
+    monkeypatch.setenv("DATAOPS_S3_ENDPOINT_URL", s3_endpoint)
+    monkeypatch.setenv("DATAOPS_LANDING_BUCKET", bucket)
+    land(s3_client, bucket, DAY, {"part-00000.csv.gz": [tx_line(i) for i in range(1, 6)]})
+    assert main(["ingest", "--date", DAY, "--source", "transactions", "--json"]) == 0
+    assert '"rows_loaded": 5' in capsys.readouterr().out
+    assert _q(warehouse, "SELECT count(*) FROM raw.transactions") == [(5,)]
