@@ -326,8 +326,8 @@ def bench_scoring(cfg: DatasetConfig, day: str, location: WarehouseLocation, mod
         with location.duckdb_connection(read_only=True) as con:
             frame = con.execute(f"SELECT {columns} FROM {cfg.feature_table} WHERE batch_date = CAST(? AS DATE) "
                                 f"ORDER BY {cfg.id_column}", [day]).df()
-            stored = con.execute("SELECT score FROM marts.predictions WHERE batch_date = CAST(? AS DATE) "
-                                 "AND role = 'champion' ORDER BY tx_id", [day]).fetchnumpy()["score"]
+            stored = con.execute("SELECT score FROM marts.predictions WHERE dataset = ? AND batch_date = CAST(? AS DATE) "
+                                 "AND role = 'champion' ORDER BY id", [cfg.name, day]).fetchnumpy()["score"]
         t0 = time.perf_counter()
         matrix = model.encoder.transform(frame)
         whole.splits["encode"] = time.perf_counter() - t0

@@ -1,9 +1,11 @@
-"""Alert e-mails through a real SMTP server (the ``mail_sink`` fixture), the outbox, and the Airflow sender."""
+"""Alert e-mails through a real SMTP server (the ``mail_sink`` fixture), the outbox, and the Airflow sender.
+
+The dispatch tests run on both warehouses (a DuckDB file and a fresh PostgreSQL database)."""
 
 from __future__ import annotations
 
 import smtplib
-from datetime import timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -42,8 +44,8 @@ def dispatch(location, run_key, ev, series, send):
                            recipients=["analysts@localhost", "oncall@localhost"], send=send)
 
 
-def test_alert_arrives_with_table_inline_chart_and_text(tmp_path, mail_sink):
-    location = WarehouseLocation.duckdb(tmp_path / "warehouse.duckdb")
+def test_alert_arrives_with_table_inline_chart_and_text(warehouse, mail_sink):
+    location = warehouse
     ev, series = flagged_batch()
     out = dispatch(location, "quality_gate/r1/spc", ev, series, smtp_sender(mail_sink.port))
     assert out["sent"]
@@ -64,16 +66,19 @@ def test_alert_arrives_with_table_inline_chart_and_text(tmp_path, mail_sink):
     assert "airflow dags trigger quality_labels --conf" in text and LINKS["task"] in text
 
     again = dispatch(location, "quality_gate/r1/spc", ev, series, smtp_sender(mail_sink.port))
-    assert not again["sent"] and len(mail_sink.messages()) == 1
+    assert not again["sent"] and "already handled" in again["reason"] and len(mail_sink.messages()) == 1
+    assert warehouse.fetchall("SELECT status, subject, batch_date FROM quality.alert_log WHERE run_key = ?",
+                              ["quality_gate/r1/spc"]) == [("sent", out["subject"], date.fromisoformat(ev["batch_date"]))]
+    assert warehouse.fetchall("SELECT metric, days_out, last_verdict FROM quality.alert_state") == [
+        (METRIC, 1, "critical")]
 
 
-def test_smtp_down_keeps_the_message_and_the_next_call_delivers_it(tmp_path, mail_sink):
-    location = WarehouseLocation.duckdb(tmp_path / "warehouse.duckdb")
+def test_smtp_down_keeps_the_message_and_the_next_call_delivers_it(warehouse, mail_sink):
+    location = warehouse
     ev, series = flagged_batch()
     down = dispatch(location, "run-1", ev, series, smtp_sender(free_port()))  # nothing listens there
     assert down["queued_in_outbox"] and not down["sent"] and not mail_sink.messages()
-    with location.duckdb_connection(read_only=True) as con:
-        assert con.execute("SELECT run_key, attempts FROM quality.alert_outbox").fetchall() == [("run-1", 1)]
+    assert warehouse.fetchall("SELECT run_key, attempts FROM quality.alert_outbox") == [("run-1", 1)]
 
     # next day, clean batch, server back: the queued alert goes out first, nothing new is sent
     pts = history()
@@ -85,9 +90,8 @@ def test_smtp_down_keeps_the_message_and_the_next_call_delivers_it(tmp_path, mai
     (msg,) = mail_sink.messages()
     assert msg["Subject"] == down["subject"] and msg["Message-ID"] == down["message_id"]
     assert any(p.get_content_type() == "image/png" for p in msg.walk())
-    with location.duckdb_connection(read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM quality.alert_outbox").fetchone() == (0,)
-        assert con.execute("SELECT status FROM quality.alert_log WHERE run_key = 'run-1'").fetchone() == ("sent",)
+    assert warehouse.fetchone("SELECT count(*) FROM quality.alert_outbox") == (0,)
+    assert warehouse.fetchone("SELECT status FROM quality.alert_log WHERE run_key = 'run-1'") == ("sent",)
 
 
 @pytest.fixture

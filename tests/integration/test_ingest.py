@@ -1,29 +1,28 @@
-"""Ingest against a real S3 endpoint and a real DuckDB file: conservation, quarantine, contract, idempotency."""
+"""Ingest against a real S3 endpoint, on both warehouses (a DuckDB file and a fresh PostgreSQL database):
+conservation, quarantine, contract, idempotency, one-transaction publish."""
 
 from __future__ import annotations
 
-import duckdb
+import uuid
+from datetime import date, datetime
+
 import pytest
 
 from dataops.datasets import load_dataset
 from dataops.ingest import BatchNotLanded, ingest_batch
-from dataops.warehouse import WarehouseLocation
 
 from .landing_helpers import HEADER, land, tx_line
 
 DAY = "2026-03-14"
+RAW_COLUMNS = ("tx_id, tx_ts, customer_id, terminal_id, amount, mcc, channel, country, currency, batch_date, "
+               "source_file, source_line, ingest_version")
 
 
 @pytest.fixture
-def bucket(s3_client, request):
-    name = "landing-" + request.node.name.replace("_", "-")[:40].lower()
+def bucket(s3_client):
+    name = f"landing-{uuid.uuid4().hex[:12]}"
     s3_client.create_bucket(Bucket=name)
     return name
-
-
-@pytest.fixture
-def warehouse(tmp_path):
-    return WarehouseLocation.duckdb(tmp_path / "wh.duckdb")
 
 
 def _ingest(s3_client, bucket, warehouse, day=DAY):
@@ -31,8 +30,7 @@ def _ingest(s3_client, bucket, warehouse, day=DAY):
 
 
 def _q(warehouse, sql, params=()):
-    with duckdb.connect(warehouse.path) as con:
-        return con.execute(sql, list(params)).fetchall()
+    return warehouse.fetchall(sql, list(params))
 
 
 def test_clean_batch_loads_every_row_with_its_line(s3_client, bucket, warehouse):
@@ -40,7 +38,8 @@ def test_clean_batch_loads_every_row_with_its_line(s3_client, bucket, warehouse)
                                   "part-00001.csv.gz": [tx_line(i) for i in range(101, 151)]})
     report = _ingest(s3_client, bucket, warehouse)
     assert (report.rows_landed, report.rows_loaded, report.rows_quarantined) == (150, 150, 0)
-    assert _q(warehouse, "SELECT count(*), count(DISTINCT tx_id), min(batch_date)::VARCHAR FROM raw.transactions") \
+    assert _q(warehouse, "SELECT count(*), count(DISTINCT tx_id), CAST(min(batch_date) AS VARCHAR) "
+                         "FROM raw.transactions") \
         == [(150, 150, DAY)]
     # line 2 of part-00001 is its first data row, tx 101
     assert _q(warehouse, "SELECT tx_id, amount FROM raw.transactions WHERE source_file LIKE '%part-00001%' "
@@ -54,6 +53,7 @@ def test_faulty_rows_are_quarantined_with_reason_and_line_and_nothing_is_lost(s3
     lines[6] = tx_line(7, amount="abc")                   # line 8: not a number
     lines[8] = tx_line(1)                                 # line 10: duplicate of line 2
     lines[10] = tx_line(11).replace("2026-03-14 10", "2026-13-45 10")  # line 12: bad timestamp
+    lines[12] = 'x"quoted",' + tx_line(13)[2:]            # line 14: 10 fields, a quote in the raw record
     land(s3_client, bucket, DAY, {"part-00000.csv.gz": lines, "part-00001.csv.gz": lines})  # + a duplicate file
     report = _ingest(s3_client, bucket, warehouse)
 
@@ -62,7 +62,7 @@ def test_faulty_rows_are_quarantined_with_reason_and_line_and_nothing_is_lost(s3
     loaded = _q(warehouse, "SELECT count(*) FROM raw.transactions")[0][0]
     quarantined = _q(warehouse, "SELECT count(*) FROM raw.quarantine")[0][0]
     assert loaded + quarantined == landed
-    assert loaded == 15
+    assert (loaded, report.rows_loaded, report.rows_quarantined) == (14, 14, 26)
     reasons = dict(_q(warehouse, "SELECT source_line, reason FROM raw.quarantine "
                                  "WHERE source_file LIKE '%part-00000%' ORDER BY 1"))
     assert reasons[4] == "unparseable: expected 9 fields, found 3"
@@ -70,11 +70,17 @@ def test_faulty_rows_are_quarantined_with_reason_and_line_and_nothing_is_lost(s3
     assert reasons[8] == "amount: not a double: abc"
     assert reasons[10].startswith("duplicate_key: tx_id 20260314-00000001 first seen at")
     assert reasons[12].startswith("tx_ts: not a timestamp")
-    dup_file = _q(warehouse, "SELECT count(*), any_value(reason) FROM raw.quarantine "
+    assert reasons[14] == "unparseable: expected 9 fields, found 10"
+    dup_file = _q(warehouse, "SELECT count(*), min(reason) FROM raw.quarantine "
                              "WHERE source_file LIKE '%part-00001%'")[0]
     assert dup_file[0] == 20 and "duplicate delivery" in dup_file[1]
     assert _q(warehouse, "SELECT raw_record FROM raw.quarantine WHERE source_line = 4 "
                          "AND source_file LIKE '%part-00000%'") == [("garbage;;not,a,row",)]
+    assert _q(warehouse, "SELECT raw_record FROM raw.quarantine WHERE source_line = 14 "
+                         "AND source_file LIKE '%part-00000%'") == [('x"quoted",' + tx_line(13)[2:],)]
+    assert _q(warehouse, "SELECT tx_id, amount, tx_ts, batch_date, source_line, ingest_version, "
+                         "loaded_at IS NOT NULL FROM raw.transactions WHERE source_line = 2") == [
+        ("20260314-00000001", 12.5, datetime(2026, 3, 14, 10, 1), date(2026, 3, 14), 2, 1, True)]
 
 
 @pytest.mark.parametrize(("header", "column", "expected"), [
@@ -132,12 +138,12 @@ def test_values_with_the_delimiter_break_the_row_layout_contract(s3_client, buck
 def test_rerun_is_a_no_op_and_a_changed_delivery_replaces_the_partition(s3_client, bucket, warehouse):
     land(s3_client, bucket, DAY, {"part-00000.csv.gz": [tx_line(i) for i in range(1, 31)]})
     first = _ingest(s3_client, bucket, warehouse)
-    snapshot = _q(warehouse, "SELECT * EXCLUDE (loaded_at) FROM raw.transactions ORDER BY tx_id")
+    snapshot = _q(warehouse, f"SELECT {RAW_COLUMNS}, loaded_at FROM raw.transactions ORDER BY tx_id")
     again = _ingest(s3_client, bucket, warehouse)
     assert (first.version, first.status) == (1, "loaded")
     assert (again.version, again.status) == (1, "unchanged")
     assert again.rows_loaded == 30
-    assert _q(warehouse, "SELECT * EXCLUDE (loaded_at) FROM raw.transactions ORDER BY tx_id") == snapshot
+    assert _q(warehouse, f"SELECT {RAW_COLUMNS}, loaded_at FROM raw.transactions ORDER BY tx_id") == snapshot
     assert _q(warehouse, "SELECT count(*) FROM raw.ingest_files") == [(1,)]
 
     land(s3_client, bucket, DAY, {"part-00000.csv.gz": [tx_line(i) for i in range(1, 26)]})  # corrected file
@@ -145,8 +151,47 @@ def test_rerun_is_a_no_op_and_a_changed_delivery_replaces_the_partition(s3_clien
     assert (changed.version, changed.status, changed.rows_loaded) == (2, "loaded", 25)
     assert _q(warehouse, "SELECT count(*), min(ingest_version), max(ingest_version) FROM raw.transactions") \
         == [(25, 2, 2)]
+    assert _q(warehouse, "SELECT version, count(*) FROM raw.ingest_files GROUP BY 1 ORDER BY 1") == [(1, 1), (2, 1)]
+
+
+def test_the_publish_is_one_transaction(s3_client, bucket, warehouse):
+    """A publish failing at its last statement (the ledger insert) leaves the previous partition whole."""
+    from dataops.ingest import tables
+
+    lines = [tx_line(i) for i in range(1, 21)]
+    lines[3] = tx_line(4, amount="")
+    land(s3_client, bucket, DAY, {"part-00000.csv.gz": lines})
+    _ingest(s3_client, bucket, warehouse)
+    before = [_q(warehouse, f"SELECT {RAW_COLUMNS} FROM raw.transactions ORDER BY tx_id"),
+              _q(warehouse, "SELECT source_line, reason FROM raw.quarantine ORDER BY source_line")]
+    warehouse.execute(f"DROP TABLE {tables.LEDGER}")  # a ledger that refuses the new rows
+    warehouse.execute(tables._LEDGER_DDL.replace("ingested_at TIMESTAMP", "ingested_at TIMESTAMP, audit INTEGER NOT NULL"))
+    land(s3_client, bucket, DAY, {"part-00000.csv.gz": [tx_line(i, amount="99.00") for i in range(1, 11)]})
+    with pytest.raises(Exception, match="(?i)null"):
+        _ingest(s3_client, bucket, warehouse)
+    assert [_q(warehouse, f"SELECT {RAW_COLUMNS} FROM raw.transactions ORDER BY tx_id"),
+            _q(warehouse, "SELECT source_line, reason FROM raw.quarantine ORDER BY source_line")] == before
+    assert len(before[0]) == 19 and len(before[1]) == 1
 
 
 def test_missing_manifest_says_the_batch_has_not_landed(s3_client, bucket, warehouse):
     with pytest.raises(BatchNotLanded, match="has not landed"):
         _ingest(s3_client, bucket, warehouse, day="2026-01-01")
+
+
+def test_cli_takes_the_warehouse_bucket_and_endpoint_from_the_environment(s3_client, s3_endpoint, bucket,
+                                                                          warehouse, monkeypatch, capsys):
+    from dataops.cli import main
+
+    location = warehouse.location
+    if location.kind == "postgres":
+        monkeypatch.setenv("DATAOPS_WAREHOUSE_URL", location.sqlalchemy_url)
+    else:
+        monkeypatch.delenv("DATAOPS_WAREHOUSE_URL", raising=False)
+        monkeypatch.setenv("DATAOPS_WAREHOUSE_PATH", location.path)
+    monkeypatch.setenv("DATAOPS_S3_ENDPOINT_URL", s3_endpoint)
+    monkeypatch.setenv("DATAOPS_LANDING_BUCKET", bucket)
+    land(s3_client, bucket, DAY, {"part-00000.csv.gz": [tx_line(i) for i in range(1, 6)]})
+    assert main(["ingest", "--date", DAY, "--source", "transactions", "--json"]) == 0
+    assert '"rows_loaded": 5' in capsys.readouterr().out
+    assert _q(warehouse, "SELECT count(*) FROM raw.transactions") == [(5,)]

@@ -21,7 +21,7 @@ TABLE_SNAPSHOTS = {
     "raw.ingest_files": "SELECT * EXCLUDE (ingested_at) FROM raw.ingest_files ORDER BY file_key, version",
     "marts.fct_transactions": "SELECT * FROM marts.fct_transactions ORDER BY tx_id",
     "marts.fct_transaction_features": "SELECT * FROM marts.fct_transaction_features ORDER BY tx_id",
-    "marts.predictions": "SELECT * EXCLUDE (scored_at) FROM marts.predictions ORDER BY tx_id, role",
+    "marts.predictions": "SELECT * EXCLUDE (scored_at) FROM marts.predictions ORDER BY dataset, id, role",
 }
 
 
@@ -104,8 +104,8 @@ def test_value_pipeline_over_consecutive_days(airflow_db, stack_connections, s3_
                                    [day]).fetchone()[0]
             assert features == in_raw, f"{day}: every loaded transaction gets one feature row"
             preds, distinct, versions = con.execute(
-                "SELECT count(*), count(DISTINCT tx_id), list(DISTINCT model_version) FROM marts.predictions "
-                "WHERE batch_date = ? AND role = 'champion'", [day]).fetchone()
+                "SELECT count(*), count(DISTINCT id), list(DISTINCT model_version) FROM marts.predictions "
+                "WHERE dataset = 'transactions' AND batch_date = ? AND role = 'champion'", [day]).fetchone()
             assert preds == distinct == features, f"{day}: one prediction per transaction"
             assert versions == [version]
         reasons = [r[0] for r in con.execute(

@@ -23,12 +23,12 @@ from email.message import EmailMessage
 from typing import Any
 
 from dataops.alerts import tables
-from dataops.alerts.connection import alert_connection
 from dataops.alerts.inputs import MetricResult, as_date, chart_points, fill_zones, metric_result
 from dataops.alerts.message import build_message, new_cid
 from dataops.alerts.outbox import DELIVERY_ERRORS, describe, flush_outbox
 from dataops.alerts.render import ChartRef, context, display_name, render_html, render_text, subject_line
 from dataops.alerts.state import Digest, build_digest
+from dataops.warehouse import Warehouse, WarehouseLocation, open_warehouse, transaction
 
 log = logging.getLogger(__name__)
 
@@ -86,13 +86,13 @@ def _result(sent: bool = False, subject: str | None = None, message_id: str | No
             "flushed_from_outbox": flushed, "reason": reason}
 
 
-def dispatch_alerts(location: Any, *, dataset: str, batch_date: str, run_key: str,
+def dispatch_alerts(location: Warehouse | WarehouseLocation, *, dataset: str, batch_date: str, run_key: str,
                     evaluations: list[dict], series: dict[str, dict], links: dict[str, str],
                     recipients: list[str], send: Callable[[EmailMessage], None],
                     sender: str = "dataops@localhost", now: datetime | None = None) -> dict[str, Any]:
     """Send (or queue) the quality alert of one run and dataset; see the module docstring.
 
-    :param location: the warehouse (:class:`dataops.warehouse.WarehouseLocation`, DuckDB or PostgreSQL).
+    :param location: the warehouse (a :class:`~dataops.warehouse.Warehouse` or its location).
     :param dataset: e.g. ``transactions``.
     :param batch_date: the batch under test, ``YYYY-MM-DD``.
     :param run_key: identifies the run (e.g. ``dag_id/run_id``); the same key never sends twice.
@@ -108,7 +108,7 @@ def dispatch_alerts(location: Any, *, dataset: str, batch_date: str, run_key: st
     aware_now, db_now = _clock(now)
     day = as_date(batch_date)
     batch_date = day.isoformat()
-    with alert_connection(location) as con:
+    with open_warehouse(location).connect() as con:
         tables.ensure_alert_tables(con)
         flushed = flush_outbox(con, send, db_now)
         done = tables.logged_status(con, run_key, dataset)
@@ -120,9 +120,10 @@ def dispatch_alerts(location: Any, *, dataset: str, batch_date: str, run_key: st
         digest = build_digest(results, stored, batch_date)
         if digest.empty or not recipients:
             status = tables.NOTHING if digest.empty else tables.NO_RECIPIENTS
-            _commit(con, lambda: (tables.write_states(con, dataset, dict(digest.updates), stored, db_now),
-                                  tables.write_log(con, run_key=run_key, dataset=dataset, batch_date=day,
-                                                   subject=None, status=status, now=db_now)))
+            with transaction(con):
+                tables.write_states(con, dataset, dict(digest.updates), stored, db_now)
+                tables.write_log(con, run_key=run_key, dataset=dataset, batch_date=day, subject=None,
+                                 status=status, now=db_now)
             reason = "nothing worth telling" if digest.empty else "alert due but no recipients configured"
             return _result(flushed=flushed, reason=reason)
 
@@ -141,7 +142,7 @@ def dispatch_alerts(location: Any, *, dataset: str, batch_date: str, run_key: st
             error = describe(exc)
             log.warning("alert %r not delivered (%s): kept in %s", subject, error, tables.ALERT_OUTBOX)
 
-        def write() -> None:
+        with transaction(con):
             tables.write_states(con, dataset, dict(digest.updates), stored, db_now)
             tables.write_log(con, run_key=run_key, dataset=dataset, batch_date=day, subject=subject,
                              status=tables.SENT if error is None else tables.QUEUED, now=db_now,
@@ -149,19 +150,8 @@ def dispatch_alerts(location: Any, *, dataset: str, batch_date: str, run_key: st
             if error is not None:
                 tables.enqueue(con, run_key=run_key, dataset=dataset, batch_date=day, subject=subject,
                                raw=msg.as_bytes(), error=error, now=db_now)
-
-        _commit(con, write)
     if error is None:
         return _result(sent=True, subject=subject, message_id=message_id, flushed=flushed, reason="sent")
     return _result(subject=subject, message_id=message_id, queued=True, flushed=flushed,
                    reason=f"SMTP unavailable ({error}); queued in {tables.ALERT_OUTBOX}")
 
-
-def _commit(con: Any, work: Callable[[], Any]) -> None:
-    con.begin()
-    try:
-        work()
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise

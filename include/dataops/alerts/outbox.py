@@ -12,6 +12,7 @@ from typing import Any
 
 from dataops.alerts import tables
 from dataops.alerts.message import MAIL_POLICY
+from dataops.warehouse import transaction
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ def describe(exc: BaseException) -> str:
 def flush_outbox(con: Any, send: Send, now: datetime) -> int:
     """Send queued messages oldest first; delete each on success; stop at the first failure.
 
-    :param con: open warehouse connection (tables exist).
+    :param con: an open connection from :meth:`dataops.warehouse.Warehouse.connect` (tables exist).
     :param send: delivers one message; raises ``OSError`` / ``smtplib.SMTPException`` when it cannot.
     :param now: timestamp for the log rows of the messages that went out.
     :return: number of messages sent.
@@ -44,14 +45,9 @@ def flush_outbox(con: Any, send: Send, now: datetime) -> int:
                         len(tables.queued(con)))
             tables.record_attempt(con, entry.id, describe(exc))
             break
-        con.begin()
-        try:
+        with transaction(con):
             tables.dequeue(con, entry.id)
             tables.mark_sent(con, entry.run_key, entry.dataset, now)
-            con.commit()
-        except Exception:
-            con.rollback()
-            raise
         sent += 1
         log.info("outbox: delivered %s (%s) after %d failed attempt(s)", entry.run_key, entry.subject,
                  entry.attempts)

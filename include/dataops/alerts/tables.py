@@ -6,8 +6,8 @@
 * ``quality.alert_outbox`` -- messages the SMTP server did not take, raw RFC 5322 bytes in base64, flushed
   oldest first by the next dispatch.
 
-All functions take an open connection with DuckDB's conventions (a DuckDB connection, or
-:class:`dataops.alerts.connection.PostgresConnection`); writes run inside the caller's transaction. The DDL
+All functions take an open connection from :meth:`dataops.warehouse.Warehouse.connect` (DuckDB's calling
+conventions on both engines); writes run inside the caller's :func:`dataops.warehouse.transaction`. The DDL
 and SQL are valid on both DuckDB and PostgreSQL.
 """
 

@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from typing import Any
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     import boto3
 
+    from dataops import settings
     from dataops.datasets import load_dataset
     from dataops.ingest import ingest_batch
     from dataops.warehouse import WarehouseLocation
 
-    s3 = boto3.client("s3", endpoint_url=args.endpoint_url or os.environ.get("DATAOPS_S3_ENDPOINT_URL"))
+    s3 = boto3.client("s3", endpoint_url=args.endpoint_url or settings.get("DATAOPS_S3_ENDPOINT_URL"))
     dataset = load_dataset(args.dataset)
     location = WarehouseLocation.from_env()
     failed = False
     for source in args.source or list(dataset.sources):
-        report = ingest_batch(s3, args.bucket or os.environ.get("DATAOPS_LANDING_BUCKET", "landing"), dataset,
-                              source, args.date, location)
+        report = ingest_batch(s3, settings.landing_bucket(args.bucket), dataset, source, args.date, location)
         print(json.dumps(report.to_dict()) if args.json else report.summary())
         failed |= bool(report.rejected)
     return 1 if failed else 0

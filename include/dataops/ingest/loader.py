@@ -12,8 +12,7 @@ from __future__ import annotations
 import gzip
 import logging
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from dataops.ingest.errors import ContractViolation
 from dataops.ingest.report import FileOutcome, IngestReport
 from dataops.ingest.rules import field, reason_expression, sql_type, type_failure, typed_select
 from dataops.ingest.tables import LEDGER, QUARANTINE, ensure_raw_tables
-from dataops.warehouse import WarehouseLocation
+from dataops.warehouse import RowsInsert, StagedLoad, Warehouse, WarehouseLocation, open_warehouse
 
 log = logging.getLogger(__name__)
 
@@ -119,23 +118,33 @@ def _quarantine_duplicate_keys(con, key_column: str) -> None:
     con.execute("DELETE FROM good WHERE (source_file, source_line) IN (SELECT source_file, source_line FROM dup)")
 
 
-def _previous(con, dataset: str, source: str, batch_date: str):
-    row = con.execute(
-        f"SELECT max(version), any_value(batch_fingerprint ORDER BY version DESC) FROM {LEDGER} "
-        "WHERE dataset = ? AND source = ? AND batch_date = ?", [dataset, source, batch_date]).fetchone()
-    return (row[0] or 0), row[1]
+LEDGER_COLUMNS = ("dataset", "source", "batch_date", "version", "file_key", "sha256", "batch_fingerprint",
+                  "rows_landed", "rows_loaded", "rows_quarantined", "status", "message", "ingested_at")
+QUARANTINE_COLUMNS = ("dataset", "source", "batch_date", "source_file", "source_line", "reason", "raw_record",
+                      "ingest_version", "quarantined_at")
+RAW_EXTRA_COLUMNS = ("batch_date", "source_file", "source_line", "ingest_version", "loaded_at")
 
 
-def _ledger_report(con, dataset: str, source: str, batch_date: str, version: int) -> IngestReport:
-    rows = con.execute(
+def _previous(warehouse: Warehouse, dataset: str, source: str, batch_date: str) -> tuple[int, str | None]:
+    """(last version, its batch fingerprint) of the date; ``(0, None)`` if never loaded."""
+    row = warehouse.fetchone(
+        f"SELECT version, batch_fingerprint FROM {LEDGER} WHERE dataset = ? AND source = ? "
+        "AND batch_date = CAST(? AS DATE) ORDER BY version DESC LIMIT 1", [dataset, source, batch_date])
+    return (row[0] or 0, row[1]) if row else (0, None)
+
+
+def _ledger_report(warehouse: Warehouse, dataset: str, source: str, batch_date: str,
+                   version: int) -> IngestReport:
+    """The report of an already loaded version, rebuilt from the ledger (status ``unchanged``)."""
+    rows = warehouse.fetchall(
         f"SELECT file_key, sha256, rows_landed, rows_loaded, rows_quarantined, status, message FROM {LEDGER} "
-        "WHERE dataset = ? AND source = ? AND batch_date = ? AND version = ? ORDER BY file_key",
-        [dataset, source, batch_date, version]).fetchall()
+        "WHERE dataset = ? AND source = ? AND batch_date = CAST(? AS DATE) AND version = ? ORDER BY file_key",
+        [dataset, source, batch_date, version])
     return IngestReport(dataset, source, batch_date, version, "unchanged", [FileOutcome(*r) for r in rows])
 
 
 def ingest_batch(s3, bucket: str, dataset: DatasetConfig, source_name: str, batch_date: str,
-                 location: WarehouseLocation, workdir: str | Path | None = None) -> IngestReport:
+                 location: Warehouse | WarehouseLocation, workdir: str | Path | None = None) -> IngestReport:
     """Load one batch of one source into the warehouse.
 
     :param s3: a boto3 S3 client.
@@ -143,21 +152,22 @@ def ingest_batch(s3, bucket: str, dataset: DatasetConfig, source_name: str, batc
     :param dataset: the dataset configuration (contract of each source).
     :param source_name: which source of the dataset (e.g. ``transactions``, ``chargebacks``).
     :param batch_date: ``YYYY-MM-DD``.
-    :param location: the warehouse: a DuckDB file, or PostgreSQL (parsing then runs in an in-memory DuckDB).
+    :param location: the warehouse (a :class:`~dataops.warehouse.Warehouse` or its location). Parsing runs in
+        its staging DuckDB connection (the warehouse file itself, or in memory in front of PostgreSQL).
     :param workdir: where to download the parts (a temporary folder by default).
     :raises BatchNotLanded: the manifest is missing.
     """
+    warehouse = open_warehouse(location)
     source = dataset.sources[source_name]
     manifest = landing.read_manifest(s3, bucket, source.prefix, batch_date)
-    with _open(location) as (con, raw):
-        raw.ensure(source)
-        last_version, last_fingerprint = raw.previous(dataset.name, source_name, batch_date)
-        if last_fingerprint == manifest.fingerprint:
-            report = raw.ledger_report(dataset.name, source_name, batch_date, last_version)
-            log.info("batch unchanged since version %s (same checksums): nothing to do", last_version)
-            return report
-        version = last_version + 1
-        report = IngestReport(dataset.name, source_name, batch_date, version, "loaded")
+    ensure_raw_tables(warehouse, source)
+    last_version, last_fingerprint = _previous(warehouse, dataset.name, source_name, batch_date)
+    if last_fingerprint == manifest.fingerprint:
+        log.info("batch unchanged since version %s (same checksums): nothing to do", last_version)
+        return _ledger_report(warehouse, dataset.name, source_name, batch_date, last_version)
+    version = last_version + 1
+    report = IngestReport(dataset.name, source_name, batch_date, version, "loaded")
+    with warehouse.staging() as con:
         _create_work_tables(con, source)
         with tempfile.TemporaryDirectory(dir=workdir) as tmp:
             seen: dict[str, str] = {}
@@ -165,50 +175,10 @@ def ingest_batch(s3, bucket: str, dataset: DatasetConfig, source_name: str, batc
                 report.files.append(_ingest_file(con, s3, bucket, part, source, Path(tmp), seen))
         _quarantine_duplicate_keys(con, source.key)
         _recount(con, report)
-        raw.publish(con, dataset.name, source, batch_date, version, manifest.fingerprint, report)
+        _publish(warehouse, con, dataset.name, source, batch_date, version, manifest.fingerprint, report)
     for outcome in report.rejected:
         landing.move_to_quarantine(s3, bucket, outcome.key)
     return report
-
-
-class _DuckDBRaw:
-    """The raw layer in the DuckDB warehouse file, the same connection that does the parsing."""
-
-    def __init__(self, con) -> None:
-        self.con = con
-
-    def ensure(self, source: SourceSpec) -> None:
-        ensure_raw_tables(self.con, source)
-
-    def previous(self, dataset: str, source: str, batch_date: str):
-        return _previous(self.con, dataset, source, batch_date)
-
-    def ledger_report(self, dataset: str, source: str, batch_date: str, version: int) -> IngestReport:
-        return _ledger_report(self.con, dataset, source, batch_date, version)
-
-    def publish(self, con, dataset: str, source: SourceSpec, batch_date: str, version: int, fingerprint: str,
-                report: IngestReport) -> None:
-        _publish(con, dataset, source, batch_date, version, fingerprint, report)
-
-
-@contextmanager
-def _open(location: WarehouseLocation) -> Iterator[tuple[Any, Any]]:
-    """(DuckDB connection for parsing, raw-layer writer) for the warehouse; both closed on exit."""
-    if location.kind == "postgres":
-        import duckdb
-
-        from dataops.ingest.publish_postgres import PostgresRaw, connect
-
-        pg = connect(location)
-        con = duckdb.connect()
-        try:
-            yield con, PostgresRaw(pg)
-        finally:
-            con.close()
-            pg.close()
-        return
-    with location.duckdb_connection() as con:
-        yield con, _DuckDBRaw(con)
 
 
 def _create_work_tables(con, source: SourceSpec) -> None:
@@ -253,25 +223,28 @@ def _recount(con, report: IngestReport) -> None:
         f.rows_loaded, f.rows_quarantined = loaded.get(f.key, 0), quarantined.get(f.key, 0)
 
 
-def _publish(con, dataset: str, source: SourceSpec, batch_date: str, version: int, fingerprint: str,
-             report: IngestReport) -> None:
-    """Replace the date's partition, its quarantine rows and add the ledger rows, in one transaction."""
-    cols = ", ".join(source.column_names)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(f"DELETE FROM {source.raw_table} WHERE batch_date = ?", [batch_date])
-        con.execute(f"DELETE FROM {QUARANTINE} WHERE dataset = ? AND source = ? AND batch_date = ?",
-                    [dataset, source.name, batch_date])
-        con.execute(f"INSERT INTO {source.raw_table} SELECT {cols}, CAST(? AS DATE), source_file, source_line, ?, "
-                    "now() FROM good ORDER BY source_file, source_line", [batch_date, version])
-        con.execute(f"INSERT INTO {QUARANTINE} SELECT ?, ?, CAST(? AS DATE), source_file, source_line, reason, "
-                    "raw_record, ?, now() FROM bad ORDER BY source_file, source_line",
-                    [dataset, source.name, batch_date, version])
-        for f in report.files:
-            con.execute(f"INSERT INTO {LEDGER} VALUES (?, ?, CAST(? AS DATE), ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-                        [dataset, source.name, batch_date, version, f.key, f.sha256, fingerprint, f.rows_landed,
-                         f.rows_loaded, f.rows_quarantined, f.status, f.message])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+def _publish(warehouse: Warehouse, con: Any, dataset: str, source: SourceSpec, batch_date: str, version: int,
+             fingerprint: str, report: IngestReport) -> None:
+    """Replace the date's partition and its quarantine rows and add the ledger rows, in one transaction.
+
+    :param con: the staging connection holding temp tables ``good`` and ``bad``.
+    """
+    now = datetime.now(UTC).replace(tzinfo=None)
+    day = date.fromisoformat(batch_date)
+    stamp = [day, version, now]
+    warehouse.replace(
+        con,
+        deletes=[(f"DELETE FROM {source.raw_table} WHERE batch_date = CAST(? AS DATE)", [batch_date]),
+                 (f"DELETE FROM {QUARANTINE} WHERE dataset = ? AND source = ? AND batch_date = CAST(? AS DATE)",
+                  [dataset, source.name, batch_date])],
+        loads=[StagedLoad(source.raw_table, (*source.column_names, *RAW_EXTRA_COLUMNS),
+                          f"SELECT {', '.join(source.column_names)}, CAST(? AS DATE), source_file, source_line, "
+                          "CAST(? AS INTEGER), CAST(? AS TIMESTAMP) FROM good ORDER BY source_file, source_line",
+                          stamp),
+               StagedLoad(QUARANTINE, QUARANTINE_COLUMNS,
+                          "SELECT CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS DATE), source_file, "
+                          "source_line, reason, raw_record, CAST(? AS INTEGER), CAST(? AS TIMESTAMP) FROM bad "
+                          "ORDER BY source_file, source_line", [dataset, source.name, *stamp])],
+        rows=[RowsInsert(LEDGER, LEDGER_COLUMNS,
+                         [(dataset, source.name, day, version, f.key, f.sha256, fingerprint, f.rows_landed,
+                           f.rows_loaded, f.rows_quarantined, f.status, f.message, now) for f in report.files])])

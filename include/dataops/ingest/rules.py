@@ -1,4 +1,4 @@
-"""SQL (DuckDB) that splits raw CSV lines into columns and names the first rule each row breaks.
+"""SQL (DuckDB, run in the staging connection) that splits raw CSV lines into columns and names the first rule each row breaks.
 
 Landed files are read line by line, so every row keeps its source line number and nothing is silently
 skipped: a line either parses into the contract's columns or gets a reason. The upstream contract is
@@ -9,23 +9,15 @@ from __future__ import annotations
 
 from dataops.datasets.config import ColumnSpec
 
-_SQL_TYPES = {"string": "VARCHAR", "timestamp": "TIMESTAMP", "double": "DOUBLE", "integer": "BIGINT",
+#: Contract types as SQL types valid on DuckDB and PostgreSQL alike (``DOUBLE PRECISION`` is DuckDB's
+#: ``DOUBLE``): the staging casts and the warehouse DDL use the same names on both engines.
+_SQL_TYPES = {"string": "VARCHAR", "timestamp": "TIMESTAMP", "double": "DOUBLE PRECISION", "integer": "BIGINT",
               "date": "DATE"}
 
 
-#: The same contract types on PostgreSQL (``DOUBLE`` is not a PostgreSQL type).
-_POSTGRES_TYPES = {"string": "VARCHAR", "timestamp": "TIMESTAMP", "double": "DOUBLE PRECISION",
-                   "integer": "BIGINT", "date": "DATE"}
-
-
 def sql_type(col: ColumnSpec) -> str:
-    """The DuckDB type of a contract column."""
+    """The SQL type of a contract column (the same on DuckDB and PostgreSQL)."""
     return _SQL_TYPES[col.type]
-
-
-def postgres_type(col: ColumnSpec) -> str:
-    """The PostgreSQL type of a contract column."""
-    return _POSTGRES_TYPES[col.type]
 
 
 def quote_literal(text: str) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
-from dataops.datasets.config import ColumnSpec, SourceSpec
+from dataops.datasets.config import SourceSpec
 from dataops.ingest.rules import sql_type
 
 QUARANTINE = "raw.quarantine"
@@ -24,23 +24,20 @@ CREATE TABLE IF NOT EXISTS {LEDGER} (
 )"""
 
 
-def raw_table_ddl(source: SourceSpec, type_of: Callable[[ColumnSpec], str] = sql_type) -> str:
-    """``CREATE TABLE IF NOT EXISTS`` of the source's raw table.
-
-    :param type_of: maps a contract column to its SQL type (DuckDB by default, ``rules.postgres_type``).
-    """
-    cols = ", ".join(f"{c.name} {type_of(c)}" for c in source.columns)
+def raw_table_ddl(source: SourceSpec) -> str:
+    """``CREATE TABLE IF NOT EXISTS`` of the source's raw table (valid on DuckDB and PostgreSQL)."""
+    cols = ", ".join(f"{c.name} {sql_type(c)}" for c in source.columns)
     return (f"CREATE TABLE IF NOT EXISTS {source.raw_table} ({cols}, batch_date DATE, source_file VARCHAR, "
             f"source_line INTEGER, ingest_version INTEGER, loaded_at TIMESTAMP)")
 
 
-def ensure_raw_tables(con, source: SourceSpec, type_of: Callable[[ColumnSpec], str] = sql_type) -> None:
+def ensure_raw_tables(con: Any, source: SourceSpec) -> None:
     """Create the raw schema, the source's table, the quarantine and the ledger if missing.
 
-    :param con: a DuckDB connection or a DB-API cursor (the quarantine and ledger DDL is valid on both).
-    :param type_of: maps a contract column to its SQL type (DuckDB by default).
+    :param con: anything with ``execute(sql)``: a :class:`dataops.warehouse.Warehouse`, one of its connections
+        or a DuckDB connection (the DDL is valid on DuckDB and PostgreSQL).
     """
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    con.execute(raw_table_ddl(source, type_of))
+    con.execute(raw_table_ddl(source))
     con.execute(_QUARANTINE_DDL)
     con.execute(_LEDGER_DDL)

@@ -199,8 +199,8 @@ def compute_score_metrics(location_or_engine, config: QualityConfig, batch_date:
         else:
             rows, mean, flagged = con.execute(text(
                 f"SELECT count(*), avg(score), count(*) FILTER (WHERE score >= :t) FROM {PREDICTIONS} "
-                "WHERE batch_date = CAST(:d AS DATE) AND role = :r"), {"t": threshold, "d": batch_date, "r": role}
-            ).one()
+                "WHERE dataset = :ds AND batch_date = CAST(:d AS DATE) AND role = :r"),
+                {"t": threshold, "ds": config.dataset, "d": batch_date, "r": role}).one()
     out = []
     for m in specs:
         if m.kind == "score_mean":

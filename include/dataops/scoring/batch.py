@@ -1,33 +1,35 @@
 """Score one batch date's feature rows into ``marts.predictions``.
 
-Features are streamed from the warehouse in Arrow record batches of ``chunk_size`` rows, so memory does
-not grow with the batch. Scores go to a staging table first; the date's rows for this model role are then
-replaced in one transaction, so a rerun never duplicates predictions. For scale-out, ``part=(i, n)``
-scores only the rows whose ``hash(tx_id) % n == i`` (one mapped task per part).
+Features are streamed from the warehouse (:meth:`Warehouse.stream`) in frames of ``chunk_size`` rows, so memory
+does not grow with the batch. Scores are collected in a staging table; the date's rows for this dataset and
+model role are then replaced in one transaction (:meth:`Warehouse.replace`), so a rerun never duplicates
+predictions and another dataset's scores are never touched. For scale-out, ``part=(i, n)`` scores only the
+rows whose id hashes to bucket ``i`` of ``n`` (one mapped task per part).
+
+``marts.predictions`` is generic: ``dataset, id, batch_date, score, decision, model_version, role, scored_at``;
+``id`` holds the value of the dataset's ``id_column`` (as text). A table written before ``dataset`` existed
+(``tx_id`` instead of ``id``) is migrated in place the first time it is scored into (:func:`ensure_predictions`).
 """
 
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from dataops.datasets.config import DatasetConfig
-from dataops.warehouse import WarehouseLocation
+from dataops.warehouse import StagedLoad, Warehouse, WarehouseLocation, open_warehouse
 
 log = logging.getLogger(__name__)
 
 PREDICTIONS = "marts.predictions"
+COLUMNS = ("dataset", "id", "batch_date", "score", "decision", "model_version", "role", "scored_at")
 _DDL = f"""CREATE TABLE IF NOT EXISTS {PREDICTIONS} (
-    tx_id VARCHAR, batch_date DATE, score DOUBLE, decision BOOLEAN, model_version VARCHAR,
-    role VARCHAR, scored_at TIMESTAMP)"""
-_POSTGRES_DDL = _DDL.replace("score DOUBLE", "score DOUBLE PRECISION")
+    dataset VARCHAR, id VARCHAR, batch_date DATE, score DOUBLE PRECISION, decision BOOLEAN,
+    model_version VARCHAR, role VARCHAR, scored_at TIMESTAMP)"""
 
 
 @dataclass(frozen=True)
@@ -43,130 +45,76 @@ class ScoreReport:
         return asdict(self)
 
 
-def _part_filter(id_column: str, part: tuple[int, int] | None, kind: str = "duckdb") -> str:
-    """SQL condition keeping one hash partition of the rows (``hashtext`` on PostgreSQL)."""
+def ensure_predictions(warehouse: Warehouse, dataset: str) -> None:
+    """Create ``marts.predictions`` if missing; migrate a table of the old shape (no ``dataset``, ``tx_id``).
+
+    The old table could only hold the one configured dataset, so its rows are attributed to ``dataset``.
+    """
+    warehouse.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    warehouse.execute(_DDL)
+    columns = {r[0] for r in warehouse.fetchall(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' "
+        "AND table_name = 'predictions'")}
+    if "tx_id" in columns and "id" not in columns:
+        warehouse.execute(f"ALTER TABLE {PREDICTIONS} RENAME COLUMN tx_id TO id")
+    if "dataset" not in columns:
+        log.warning("%s: adding column dataset (existing rows are attributed to %s)", PREDICTIONS, dataset)
+        warehouse.execute(f"ALTER TABLE {PREDICTIONS} ADD COLUMN dataset VARCHAR")
+        warehouse.execute(f"UPDATE {PREDICTIONS} SET dataset = ? WHERE dataset IS NULL", [dataset])
+
+
+def _part_filter(warehouse: Warehouse, id_expr: str, part: tuple[int, int] | None) -> str:
+    """SQL condition keeping one hash partition of the rows (the id hashed as text on every table)."""
     if part is None:
         return ""
     index, count = part
     if not 0 <= index < count:
         raise ValueError(f"part index {index} is outside 0..{count - 1}")
-    if kind == "postgres":
-        return f" AND mod(abs(hashtext({id_column})::bigint), {int(count)}) = {int(index)}"
-    return f" AND hash({id_column}) % {int(count)} = {int(index)}"
+    return f" AND {warehouse.hash_bucket(f'CAST({id_expr} AS VARCHAR)', count)} = {int(index)}"
 
 
-def score_batch(location: WarehouseLocation, dataset: DatasetConfig, batch_date: str, model, *,
+def score_batch(location: Warehouse | WarehouseLocation, dataset: DatasetConfig, batch_date: str, model, *,
                 role: str = "champion", threshold: float | None = None, chunk_size: int = 100_000,
                 part: tuple[int, int] | None = None) -> ScoreReport:
-    """Score the feature rows of ``batch_date`` and replace their predictions for ``role``.
+    """Score the feature rows of ``batch_date`` and replace their predictions for (dataset, role).
 
-    :param location: the warehouse (DuckDB file or PostgreSQL).
-    :param dataset: dataset configuration (feature table, id column, decision threshold).
+    :param location: the warehouse (a :class:`~dataops.warehouse.Warehouse` or its location).
+    :param dataset: dataset configuration (name, feature table, id column, decision threshold).
     :param batch_date: ``YYYY-MM-DD``.
-    :param model: a :class:`dataops.registry.LoadedModel` (anything with ``version`` and ``predict_proba``).
+    :param model: a :class:`dataops.registry.LoadedModel` (anything with ``version``, ``features`` and
+        ``predict_proba``).
     :param role: ``champion`` (its decisions are used) or ``shadow`` (recorded alongside, not acted on).
     :param threshold: decision threshold; the dataset's ``decision_threshold`` by default.
     :param chunk_size: rows per chunk; bounds memory (DuckDB hands out at most 122,880 rows per batch).
     :param part: ``(index, count)`` to score one hash partition of the batch only.
     """
+    warehouse = open_warehouse(location)
     threshold = dataset.decision_threshold if threshold is None else threshold
-    if location.kind == "postgres":
-        return _score_postgres(location, dataset, batch_date, model, role=role, threshold=threshold,
-                               chunk_size=chunk_size, part=part)
     idc = dataset.id_column
-    where = f"batch_date = CAST(? AS DATE){_part_filter(idc, part)}"
-    columns = ", ".join([idc, *model.features])
+    features = f"SELECT {', '.join([idc, *model.features])} FROM {dataset.feature_table} " \
+               f"WHERE batch_date = CAST(? AS DATE){_part_filter(warehouse, idc, part)}"
+    ensure_predictions(warehouse, dataset.name)
     scored_at = datetime.now(UTC).replace(tzinfo=None)
     rows = flagged = chunks = 0
-    with location.duckdb_connection() as con:
-        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-        con.execute(_DDL)
-        con.execute("CREATE OR REPLACE TEMP TABLE scored (tx_id VARCHAR, score DOUBLE)")
-        # .sql(...).to_arrow_reader streams; .execute(...).to_arrow_reader would copy the whole result first.
-        reader = con.cursor().sql(f"SELECT {columns} FROM {dataset.feature_table} WHERE {where}",
-                                  params=[batch_date]).to_arrow_reader(chunk_size)
-        for batch in reader:
-            frame = batch.to_pandas()
-            scores = model.predict_proba(frame)
-            chunk = pa.table({"tx_id": frame[idc].astype(str).to_numpy(), "score": scores})  # noqa: F841
-            con.execute("INSERT INTO scored SELECT tx_id, score FROM chunk")
+    with warehouse.staging() as staging:
+        staging.execute("CREATE OR REPLACE TEMP TABLE scored (id VARCHAR, score DOUBLE)")
+        for frame in warehouse.stream(features, [batch_date], batch_size=chunk_size):
+            scores = np.asarray(model.predict_proba(frame), dtype=np.float64)
+            staging.register("scored_chunk", pa.table({"id": frame[idc].astype(str).to_numpy(), "score": scores}))
+            staging.execute("INSERT INTO scored SELECT id, score FROM scored_chunk")
+            staging.unregister("scored_chunk")
             rows += len(frame)
             flagged += int((scores >= threshold).sum())
             chunks += 1
-        con.execute("BEGIN TRANSACTION")
-        con.execute(f"DELETE FROM {PREDICTIONS} WHERE batch_date = CAST(? AS DATE) AND role = ?"
-                    f"{_part_filter('tx_id', part)}", [batch_date, role])
-        con.execute(f"INSERT INTO {PREDICTIONS} SELECT tx_id, CAST(? AS DATE), score, score >= ?, ?, ?, ? "
-                    "FROM scored", [batch_date, threshold, model.version, role, scored_at])
-        con.execute("COMMIT")
-    return _report(batch_date, role, model.version, rows, flagged, chunks, threshold)
-
-
-def _report(batch_date: str, role: str, version: str, rows: int, flagged: int, chunks: int,
-            threshold: float) -> ScoreReport:
-    report = ScoreReport(batch_date, role, version, rows, flagged, chunks)
-    log.info("scored %s rows of %s with %s %s in %s chunks: %s at or above %.3f",
-             rows, batch_date, role, version, chunks, flagged, threshold)
+        warehouse.replace(
+            staging,
+            deletes=[(f"DELETE FROM {PREDICTIONS} WHERE dataset = ? AND batch_date = CAST(? AS DATE) AND role = ?"
+                      f"{_part_filter(warehouse, 'id', part)}", [dataset.name, batch_date, role])],
+            loads=[StagedLoad(PREDICTIONS, COLUMNS,
+                              "SELECT CAST(? AS VARCHAR), id, CAST(? AS DATE), score, score >= ?, "
+                              "CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS TIMESTAMP) FROM scored",
+                              [dataset.name, batch_date, threshold, model.version, role, scored_at])])
+    report = ScoreReport(batch_date, role, model.version, rows, flagged, chunks)
+    log.info("scored %s rows of %s %s with %s %s in %s chunks: %s at or above %.3f", rows, dataset.name,
+             batch_date, role, model.version, chunks, flagged, threshold)
     return report
-
-
-def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
-    """A chunk of fetched rows as a frame; NUMERIC columns (``Decimal``) become floats."""
-    frame = pd.DataFrame.from_records(rows, columns=columns)
-    for name in columns:
-        if frame[name].dtype == object:
-            sample = frame[name].dropna()
-            if len(sample) and isinstance(sample.iloc[0], Decimal):
-                frame[name] = frame[name].astype(float)
-    return frame
-
-
-def _score_postgres(location: WarehouseLocation, dataset: DatasetConfig, batch_date: str, model, *, role: str,
-                    threshold: float, chunk_size: int, part: tuple[int, int] | None) -> ScoreReport:
-    """:func:`score_batch` on PostgreSQL.
-
-    Feature rows are streamed through a server-side cursor (``stream_results``) in chunks of ``chunk_size``;
-    each chunk's scores are bulk-loaded with ``COPY`` into a temp table; the date's predictions for the role
-    are then replaced from it. Everything runs in one transaction, so a failure leaves the old predictions.
-    """
-    from sqlalchemy import text
-
-    idc = dataset.id_column
-    columns = [idc, *model.features]
-    where = f"batch_date = CAST(:day AS DATE){_part_filter(idc, part, 'postgres')}"
-    scored_at = datetime.now(UTC).replace(tzinfo=None)
-    rows = flagged = chunks = 0
-    engine = location.engine()
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("CREATE SCHEMA IF NOT EXISTS marts"))
-            conn.execute(text(_POSTGRES_DDL))
-            conn.execute(text("CREATE TEMP TABLE scored (tx_id VARCHAR, score DOUBLE PRECISION) ON COMMIT DROP"))
-            raw = conn.connection.dbapi_connection
-            result = conn.execute(text(f"SELECT {', '.join(columns)} FROM {dataset.feature_table} WHERE {where}"),
-                                  {"day": batch_date},
-                                  execution_options={"stream_results": True, "yield_per": chunk_size})
-            for chunk_rows in result.partitions(chunk_size):
-                frame = _frame(chunk_rows, columns)
-                scores = np.asarray(model.predict_proba(frame), dtype=np.float64)
-                buf = io.StringIO()
-                pd.DataFrame({"tx_id": frame[idc].astype(str), "score": scores}).to_csv(
-                    buf, index=False, header=False)
-                buf.seek(0)
-                with raw.cursor() as cur:
-                    cur.copy_expert("COPY scored (tx_id, score) FROM STDIN WITH (FORMAT csv)", buf)
-                rows += len(frame)
-                flagged += int((scores >= threshold).sum())
-                chunks += 1
-            result.close()
-            conn.execute(text(f"DELETE FROM {PREDICTIONS} WHERE batch_date = CAST(:day AS DATE) AND role = :role"
-                              f"{_part_filter('tx_id', part, 'postgres')}"), {"day": batch_date, "role": role})
-            conn.execute(text(f"INSERT INTO {PREDICTIONS} (tx_id, batch_date, score, decision, model_version, "
-                              "role, scored_at) SELECT tx_id, CAST(:day AS DATE), score, score >= :threshold, "
-                              ":version, :role, :scored_at FROM scored"),
-                         {"day": batch_date, "threshold": threshold, "version": model.version, "role": role,
-                          "scored_at": scored_at})
-            conn.commit()
-    finally:
-        engine.dispose()
-    return _report(batch_date, role, model.version, rows, flagged, chunks, threshold)

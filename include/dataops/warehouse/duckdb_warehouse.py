@@ -15,6 +15,16 @@ from typing import Any
 from dataops.warehouse.base import Params, StagedLoad, Warehouse
 
 
+def _frame(batch: Any) -> Any:
+    """An Arrow record batch as a pandas frame, DECIMAL columns as floats (as on PostgreSQL)."""
+    import pyarrow as pa
+
+    if not any(pa.types.is_decimal(f.type) for f in batch.schema):
+        return batch.to_pandas()
+    columns = [c.cast(pa.float64()) if pa.types.is_decimal(c.type) else c for c in batch.columns]
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names).to_pandas()
+
+
 class DuckDBWarehouse(Warehouse):
     kind = "duckdb"
     default_schema = "main"
@@ -46,7 +56,7 @@ class DuckDBWarehouse(Warehouse):
             # .sql(...).to_arrow_reader streams; .execute(...).to_arrow_reader would copy the whole result first.
             reader = con.sql(sql, params=list(params) if params else None).to_arrow_reader(batch_size)
             for batch in reader:
-                yield batch.to_pandas()
+                yield _frame(batch)
         finally:
             con.close()
 

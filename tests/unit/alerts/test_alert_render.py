@@ -13,15 +13,14 @@ import pytest
 from dataops.alerts import dispatch_alerts
 from dataops.alerts.inputs import chart_points
 from dataops.spc import Point, chart_series
-from dataops.warehouse import WarehouseLocation
 from tests.unit.alerts.spc_inputs import CFG, Outbox, contract_finding, history, judge
 
 LINKS = {"data_docs": "http://127.0.0.1:8080/docs/index.html", "task": "http://127.0.0.1:8080/dags/x/runs/y"}
 
 
 @pytest.fixture
-def location(tmp_path):
-    return WarehouseLocation.duckdb(tmp_path / "warehouse.duckdb")
+def location(warehouse_location):
+    return warehouse_location
 
 
 def spike(metric: str, value: float, seed: int = 7, statuses: dict[int, str] | None = None):
@@ -67,7 +66,7 @@ def test_subject_names_the_worst_finding(location):
     assert box.messages[0]["To"] == "analysts@localhost"
 
 
-def test_subject_counts_the_others_and_warning_tag(location, tmp_path):
+def test_subject_counts_the_others_and_warning_tag(location):
     crit, s1 = spike("amount_log_mean", 5.6)
     contract = contract_finding(crit["batch_date"], 3)
     out, _ = dispatch(location, [contract, crit], {"amount_log_mean": s1})
@@ -76,7 +75,7 @@ def test_subject_counts_the_others_and_warning_tag(location, tmp_path):
 
     warn, s2 = two_high("tx_count")
     assert warn["verdict"] == "warning" and {f["severity"] for f in warn["findings"]} == {"warning"}
-    out, _ = dispatch(WarehouseLocation.duckdb(tmp_path / "other.duckdb"), [warn], {"tx_count": s2})
+    out, _ = dispatch(location, [warn], {"tx_count": s2}, run_key="run-2")
     assert out["subject"].startswith("[WARNING] transactions.tx_count ")
 
 

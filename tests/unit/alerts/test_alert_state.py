@@ -1,18 +1,19 @@
-"""Alert state machine and delivery bookkeeping: one e-mail per run, digests instead of storms, outbox."""
+"""Alert state machine and delivery bookkeeping: one e-mail per run, digests instead of storms, outbox.
+
+Every test that writes the alert tables runs on both warehouses (a DuckDB file and a PostgreSQL database)."""
 
 from __future__ import annotations
 
 import smtplib
 from datetime import date, datetime, timedelta
 
-import duckdb
 import pytest
 
 from dataops.alerts import dispatch_alerts
 from dataops.alerts.inputs import metric_result
 from dataops.alerts.state import MetricState, StoredState, build_digest
 from dataops.spc import Point
-from dataops.warehouse import WarehouseLocation
+from dataops.warehouse import open_warehouse
 from tests.unit.alerts.spc_inputs import Outbox, history, judge
 
 METRIC = "amount_log_mean"
@@ -34,8 +35,8 @@ class Days:
 
 
 @pytest.fixture
-def location(tmp_path):
-    return WarehouseLocation.duckdb(tmp_path / "warehouse.duckdb")
+def location(warehouse_location):
+    return warehouse_location
 
 
 def run(location, run_key, evaluations, series, send, batch_date=None):
@@ -51,8 +52,7 @@ def html(msg) -> str:
 
 
 def rows(location, sql):
-    with location.duckdb_connection(read_only=True) as con:
-        return con.execute(sql).fetchall()
+    return open_warehouse(location).fetchall(sql)
 
 
 def test_first_alert_then_digest_then_recovery(location):
@@ -172,9 +172,8 @@ def test_tables_are_created_idempotently(location):
     box = Outbox()
     for key in ("x", "y"):
         run(location, key, [], {}, box, batch_date="2026-03-14")
-    with duckdb.connect(location.path, read_only=True) as con:
-        tables = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'quality'").fetchall()}
+    tables = {r[0] for r in rows(location, "SELECT table_name FROM information_schema.tables "
+                                           "WHERE table_schema = 'quality'")}
     assert tables == {"alert_log", "alert_state", "alert_outbox"}
 
 

@@ -64,12 +64,14 @@ def test_empty_batch_gives_no_values_not_errors(warehouse):
 def test_score_metrics_from_champion_predictions(warehouse):
     with duckdb.connect(str(warehouse)) as con:
         con.execute("CREATE SCHEMA marts")
-        con.execute("CREATE TABLE marts.predictions (tx_id VARCHAR, batch_date DATE, score DOUBLE, decision BOOLEAN, "
-                    "model_version VARCHAR, role VARCHAR, scored_at TIMESTAMP)")
-        con.execute("INSERT INTO marts.predictions SELECT i::VARCHAR, DATE '2026-03-14', i / 10.0, i >= 5, 'v1', "
-                    "'champion', now() FROM range(10) t(i)")
-        con.execute("INSERT INTO marts.predictions SELECT i::VARCHAR, DATE '2026-03-14', 0.99, true, 'v2', "
-                    "'shadow', now() FROM range(10) t(i)")
+        con.execute("CREATE TABLE marts.predictions (dataset VARCHAR, id VARCHAR, batch_date DATE, score DOUBLE, "
+                    "decision BOOLEAN, model_version VARCHAR, role VARCHAR, scored_at TIMESTAMP)")
+        con.execute("INSERT INTO marts.predictions SELECT 'transactions', i::VARCHAR, DATE '2026-03-14', i / 10.0, "
+                    "i >= 5, 'v1', 'champion', now() FROM range(10) t(i)")
+        con.execute("INSERT INTO marts.predictions SELECT 'transactions', i::VARCHAR, DATE '2026-03-14', 0.99, true, "
+                    "'v2', 'shadow', now() FROM range(10) t(i)")
+        con.execute("INSERT INTO marts.predictions SELECT 'orders', i::VARCHAR, DATE '2026-03-14', 0.99, true, "
+                    "'v3', 'champion', now() FROM range(30) t(i)")  # another dataset: not counted
     got = {v.metric: v for v in compute_score_metrics(WarehouseLocation.duckdb(warehouse),
                                                       load_quality_config("transactions"), DAY, 0.5)}
     assert got["score_mean"].value == pytest.approx(0.45)

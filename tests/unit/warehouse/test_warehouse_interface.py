@@ -93,6 +93,14 @@ def test_stream_yields_bounded_frames_in_order(wh):
     assert frames[2]["x"].iloc[-1] == 12.0
 
 
+def test_stream_hands_out_numeric_columns_as_floats(wh):
+    wh.execute("CREATE TABLE marts.amounts (id INTEGER, amount NUMERIC(12, 2))")
+    wh.execute("INSERT INTO marts.amounts VALUES (1, 12.50), (2, NULL)")
+    (frame,) = wh.stream("SELECT id, amount FROM marts.amounts ORDER BY id")
+    assert frame["amount"].dtype.kind == "f"
+    assert frame["amount"].iloc[0] == 12.5 and frame["amount"].isna().iloc[1]
+
+
 def test_stream_of_an_empty_result(wh):
     assert list(wh.stream("SELECT id FROM marts.t", batch_size=10)) == []
 
