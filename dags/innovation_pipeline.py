@@ -8,6 +8,7 @@ from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, t
 
 from dataops_airflow.assets import champion_asset, score_drift_asset
 from dataops_airflow.operators.training import train_command, training_operator
+from dataops_airflow.settings import WAREHOUSE_POOL
 
 DATASET = "transactions"
 CHAMPION = champion_asset(DATASET)
@@ -60,7 +61,7 @@ DEFAULT_ARGS = {"owner": "ml-platform", "retries": 1, "retry_delay": timedelta(m
 def innovation_pipeline():
     @task_group(group_id="review_shadow")
     def review_shadow():
-        @task(doc_md="Final decision on a shadow challenger once its shadow batches' labels have matured.")
+        @task(pool=WAREHOUSE_POOL, doc_md="Final decision on a shadow challenger once its shadow batches' labels have matured.")
         def review_shadow_challenger(params=None, data_interval_end=None) -> dict:
             from dataops.datasets import load_dataset
             from dataops.evaluation.shadow import review_shadow as review
@@ -76,7 +77,7 @@ def innovation_pipeline():
 
     @task_group(group_id="build_training_set")
     def build_training_set():
-        @task(doc_md="Cutoff, windows and the quality gate's excluded batch dates (small JSON for XCom).")
+        @task(pool=WAREHOUSE_POOL, doc_md="Cutoff, windows and the quality gate's excluded batch dates (small JSON for XCom).")
         def plan_training(params=None, data_interval_end=None) -> dict:
             from dataops.training.plan import plan_training_run
             from dataops_airflow.hooks import WarehouseHook
@@ -101,11 +102,12 @@ def innovation_pipeline():
                 params_json="{{ params.lgbm_params | tojson }}",
             ),
             doc_md="Trains and registers the challenger (same CLI command in-process or in the project's image).",
+            pool=WAREHOUSE_POOL,
         )
 
     @task_group(group_id="evaluate")
     def evaluate():
-        @task(doc_md="Champion vs challenger on the same holdout; writes the report; records the decision.")
+        @task(pool=WAREHOUSE_POOL, doc_md="Champion vs challenger on the same holdout; writes the report; records the decision.")
         def evaluate_challenger(ti=None) -> dict:
             from dataops.evaluation import decide
             from dataops_airflow.hooks import RegistryHook, WarehouseHook
