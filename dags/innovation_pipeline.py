@@ -8,6 +8,7 @@ from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, t
 
 from dataops_airflow.assets import champion_asset, score_drift_asset
 from dataops_airflow.operators.training import RUN_KEY, training_operator
+from dataops_airflow.settings import WAREHOUSE_POOL
 
 DATASET = "transactions"
 CHAMPION = champion_asset(DATASET)
@@ -57,8 +58,9 @@ DEFAULT_ARGS = {"owner": "ml-platform", "retries": 1, "retry_delay": timedelta(m
     },
 )
 def innovation_pipeline():
-    @task(outlets=[CHAMPION], doc_md="Final decision on a shadow challenger once its shadow batches' labels have "
-                                     "matured; emits the champion Asset only when it promoted.")
+    @task(outlets=[CHAMPION], pool=WAREHOUSE_POOL,
+          doc_md="Final decision on a shadow challenger once its shadow batches' labels have matured; emits "
+                 "the champion Asset only when it promoted.")
     def review_shadow_challenger(data_interval_end=None) -> dict:
         from airflow.sdk.exceptions import AirflowSkipException
 
@@ -73,7 +75,7 @@ def innovation_pipeline():
         print(f"shadow review: {outcome}")
         return outcome
 
-    @task(trigger_rule="none_failed",
+    @task(trigger_rule="none_failed", pool=WAREHOUSE_POOL,
           doc_md="Cutoff, windows, LightGBM overrides and the quality gate's excluded batch dates (small JSON).")
     def plan_training(params=None, data_interval_end=None) -> dict:
         from dataops.training.plan import plan_training_run
@@ -85,7 +87,8 @@ def innovation_pipeline():
         return {**plan, "train_days": params["train_days"], "valid_days": params["valid_days"],
                 "holdout_days": params["holdout_days"], "lgbm_params": params["lgbm_params"]}
 
-    @task(doc_md="Champion vs challenger on the same holdout; writes the report; records the decision (once per "
+    @task(pool=WAREHOUSE_POOL,
+          doc_md="Champion vs challenger on the same holdout; writes the report; records the decision (once per "
                  "run).")
     def evaluate_challenger(trained: dict, run_key: str) -> dict:
         from dataops.evaluation import decide
@@ -123,7 +126,7 @@ def innovation_pipeline():
     plan = plan_training()
     review_shadow_challenger() >> plan
     trained = training_operator(
-        "train_challenger", dataset=DATASET, request=plan,
+        "train_challenger", dataset=DATASET, request=plan, pool=WAREHOUSE_POOL,
         doc_md="Trains and registers the challenger under this run's key (in-process or in the project's image).",
     )
     promote_or_reject(evaluate_challenger(trained.output, run_key=RUN_KEY))  # the key is rendered per run

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import dag, task
 
+from dataops_airflow.settings import WAREHOUSE_POOL
+
 DOC = """
 ### Smoke test of the stack
 
@@ -39,7 +41,7 @@ def smoke_stack():
         client = S3Hook(aws_conn_id="aws_default").get_conn()
         return write_marker(client, os.environ.get("DATAOPS_LANDING_BUCKET", "landing"), ds)
 
-    @task(doc_md="Record the marker in `smoke.runs` (one row per day, replaced on rerun).")
+    @task(pool=WAREHOUSE_POOL, doc_md="Record the marker in `smoke.runs` (one row per day, replaced on rerun).")
     def record_in_warehouse(s3_key: str, ds=None) -> int:
         from dataops.smoke import record_run
         from dataops_airflow.hooks import WarehouseHook

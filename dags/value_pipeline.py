@@ -10,6 +10,7 @@ from dataops_airflow.assets import score_drift_asset, table_asset
 from dataops_airflow.dbt_group import dbt_transform_group
 from dataops_airflow.operators import IngestBatchOperator, ScoreBatchOperator
 from dataops_airflow.sensors import LandedBatchSensor
+from dataops_airflow.settings import WAREHOUSE_POOL
 
 # Static on purpose: DAG files do no I/O at parse time. tests/dags checks these agree with the dataset YAML.
 DATASETS = {
@@ -112,7 +113,7 @@ def build_value_pipeline(dataset: str, spec: dict):
             publish_marts()
             publish_predictions()
 
-        @task(outlets=[score_drift_asset(dataset)], trigger_rule="all_done",
+        @task(outlets=[score_drift_asset(dataset)], trigger_rule="all_done", pool=WAREHOUSE_POOL,
               doc_md="Emits the score-drift Asset (which triggers the Innovation Pipeline) when the score SPC "
                      "flagged this batch; skipped otherwise.")
         def signal_score_drift(ds=None) -> list[str]:

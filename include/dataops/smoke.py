@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
-from dataops.warehouse import WarehouseLocation
+from dataops.warehouse import Warehouse, WarehouseLocation, open_warehouse, transaction
 
 
 def ensure_bucket(s3_client, bucket: str) -> None:
@@ -28,16 +28,19 @@ def write_marker(s3_client, bucket: str, day: str) -> str:
     return key
 
 
-def record_run(location: WarehouseLocation, day: str, s3_key: str) -> int:
-    """Replace the ``smoke.runs`` row of ``day`` (one transaction) and return the table's row count."""
-    with location.duckdb_connection() as con:
+def record_run(location: Warehouse | WarehouseLocation | str, day: str, s3_key: str) -> int:
+    """Replace the ``smoke.runs`` row of ``day`` (one transaction) and return the table's row count.
+
+    :param location: the warehouse (a :class:`~dataops.warehouse.Warehouse`, its location or URL).
+    """
+    with open_warehouse(location).connect() as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS smoke")
-        con.execute("CREATE TABLE IF NOT EXISTS smoke.runs (day DATE PRIMARY KEY, s3_key VARCHAR, recorded_at TIMESTAMP)")
-        con.execute("BEGIN")
-        con.execute("DELETE FROM smoke.runs WHERE day = ?", [day])
-        con.execute("INSERT INTO smoke.runs VALUES (?, ?, now())", [day, s3_key])
-        con.execute("COMMIT")
-        return con.execute("SELECT count(*) FROM smoke.runs").fetchone()[0]
+        con.execute("CREATE TABLE IF NOT EXISTS smoke.runs (day DATE PRIMARY KEY, s3_key VARCHAR(1024), "
+                    "recorded_at TIMESTAMP)")
+        with transaction(con):
+            con.execute("DELETE FROM smoke.runs WHERE day = CAST(? AS DATE)", [day])
+            con.execute("INSERT INTO smoke.runs VALUES (CAST(? AS DATE), ?, CURRENT_TIMESTAMP)", [day, s3_key])
+        return int(con.execute("SELECT count(*) FROM smoke.runs").fetchone()[0])
 
 
 def smoke_email(day: str, s3_key: str, rows: int, sender: str, recipient: str) -> EmailMessage:

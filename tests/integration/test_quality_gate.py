@@ -52,8 +52,11 @@ def landed(airflow_db, stack_connections, monkeypatch, tmp_path):
     return stack_connections
 
 
-def _core_history(stack) -> None:
-    """Ingest and judge the clean history with the core functions (what the DAG would do, minus dbt)."""
+def _core_history(stack, location=None) -> None:
+    """Ingest and judge the clean history with the core functions (what the DAG would do, minus dbt).
+
+    :param location: the warehouse (default: the stack's DuckDB file).
+    """
     import boto3
 
     from dataops.datasets import load_dataset
@@ -62,7 +65,7 @@ def _core_history(stack) -> None:
     from dataops.warehouse import WarehouseLocation
 
     s3 = boto3.client("s3", endpoint_url=stack["s3_endpoint"], region_name="us-east-1")
-    location = WarehouseLocation.duckdb(stack["warehouse"])
+    location = location or WarehouseLocation.duckdb(stack["warehouse"])
     cfg = load_dataset("transactions")
     for offset in range(HISTORY_DAYS):
         for source in ("transactions", "chargebacks"):
@@ -110,13 +113,14 @@ def test_faults_are_caught_on_their_day_and_block_scoring(landed):
         assert mails, "no alert e-mail reached the SMTP sink on the critical days"
 
 
-def test_false_positive_label_puts_the_point_back_in_the_baseline(landed):
+def test_false_positive_label_puts_the_point_back_in_the_baseline(landed, warehouse_location):
+    """Core functions only, so it runs on both warehouse engines (``warehouse_location``)."""
     from dataops.quality.gate import run_gate
     from dataops.quality.labels import apply_label
-    from dataops.warehouse import WarehouseLocation
+    from dataops.warehouse import open_warehouse
 
-    _core_history(landed)
-    location = WarehouseLocation.duckdb(landed["warehouse"])
+    location = warehouse_location
+    _core_history(landed, location)
     import boto3
 
     from dataops.datasets import load_dataset
@@ -133,7 +137,6 @@ def test_false_positive_label_puts_the_point_back_in_the_baseline(landed):
     assert out["acknowledged"] == ["row_count"]
     ingest_batch(s3, "landing", load_dataset("transactions"), "transactions", _day(24), location)
     after = run_gate(location, "transactions", _day(24), run_gx=False)
-    with duckdb.connect(str(landed["warehouse"])) as con:
-        status = con.execute("SELECT status FROM quality.metric_history WHERE metric = 'row_count' "
-                             "AND batch_date = CAST(? AS DATE)", [_day(23)]).fetchone()[0]
+    status = open_warehouse(location).fetchone("SELECT status FROM quality.metric_history WHERE metric = 'row_count' "
+                                               "AND batch_date = CAST(? AS DATE)", [_day(23)])[0]
     assert status == "false_positive" and after.metrics["row_count"]["verdict"] != "learning"

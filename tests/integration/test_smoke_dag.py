@@ -1,4 +1,4 @@
-"""The smoke DAG really writes to S3, DuckDB and the SMTP server (no mocks)."""
+"""The smoke DAG really writes to S3, the warehouse (DuckDB file or PostgreSQL) and the SMTP server (no mocks)."""
 
 from __future__ import annotations
 
@@ -42,3 +42,19 @@ def test_smoke_dag_rerun_keeps_one_row(airflow_db, stack_connections):
         assert dag.test(logical_date=datetime(2026, 3, 15, tzinfo=UTC)).state == "success"
     with duckdb.connect(str(stack_connections["warehouse"])) as con:
         assert con.execute("SELECT count(*) FROM smoke.runs").fetchone()[0] == 1
+
+
+def test_smoke_dag_on_a_postgres_warehouse(airflow_db, stack_connections, pg_database, monkeypatch):
+    """``warehouse_default`` of type postgres: the warehouse step goes through the PostgreSQL implementation."""
+    import json
+
+    from dataops.warehouse import open_warehouse
+
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE_DEFAULT", json.dumps({
+        "conn_type": "postgres", "host": pg_database.host, "port": pg_database.port, "login": pg_database.user,
+        "password": pg_database.password, "schema": pg_database.database}))
+    run = _smoke_dag().test(logical_date=datetime(2026, 3, 16, tzinfo=UTC))
+    assert run.state == "success", {ti.task_id: ti.state for ti in run.get_task_instances()}
+    rows = open_warehouse(pg_database).fetchall("SELECT CAST(day AS VARCHAR), s3_key FROM smoke.runs")
+    assert rows == [("2026-03-16", "smoke/day=2026-03-16/marker.json")]
+    assert not stack_connections["warehouse"].exists()  # nothing went to the DuckDB file

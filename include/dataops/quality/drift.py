@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from dataops.warehouse import WarehouseLocation
+from dataops.quality.history import HISTORY
+from dataops.warehouse import Warehouse, WarehouseLocation, open_warehouse
 
 SCORE_METRICS = ("score_mean", "score_flag_rate")
 
 
-def score_drift(location: WarehouseLocation, dataset: str, batch_date: str) -> list[str]:
-    """Names of the score metrics whose verdict on ``batch_date`` was ``warning`` or ``critical``."""
-    with location.duckdb_connection() as con:
-        exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'quality' "
-                             "AND table_name = 'metric_history'").fetchone()[0]
-        if not exists:
-            return []
-        rows = con.execute(
-            "SELECT metric FROM quality.metric_history WHERE dataset = ? AND batch_date = CAST(? AS DATE) "
-            f"AND metric IN {SCORE_METRICS} AND verdict IN ('warning', 'critical') ORDER BY metric",
-            [dataset, batch_date]).fetchall()
+def score_drift(location: Warehouse | WarehouseLocation | str, dataset: str, batch_date: str) -> list[str]:
+    """Names of the score metrics whose verdict on ``batch_date`` was ``warning`` or ``critical``.
+
+    :param location: the warehouse (a :class:`~dataops.warehouse.Warehouse`, its location or URL).
+    :param dataset: dataset name.
+    :param batch_date: ``YYYY-MM-DD``.
+    """
+    warehouse = open_warehouse(location)
+    if not warehouse.table_exists(HISTORY):
+        return []
+    marks = ", ".join("?" for _ in SCORE_METRICS)
+    rows = warehouse.fetchall(
+        f"SELECT metric FROM {HISTORY} WHERE dataset = ? AND batch_date = CAST(? AS DATE) "
+        f"AND metric IN ({marks}) AND verdict IN ('warning', 'critical') ORDER BY metric",
+        [dataset, batch_date, *SCORE_METRICS])
     return [r[0] for r in rows]

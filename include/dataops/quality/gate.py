@@ -46,7 +46,7 @@ from dataops.spc import (
     chart_series,
     evaluate_point,
 )
-from dataops.warehouse import WarehouseLocation
+from dataops.warehouse import Warehouse, WarehouseLocation, open_warehouse
 
 log = logging.getLogger(__name__)
 CONTRACT_METRIC = "contract.rejected_files"
@@ -117,14 +117,14 @@ def _series(specs: dict[str, MetricSpec], history: dict[str, list[Point]], evs: 
     return out
 
 
-def run_gate(location: WarehouseLocation, dataset: str, batch_date: str, *, run_id: str | None = None,
-             stage: str = "batch", config: QualityConfig | None = None, run_gx: bool = True,
-             docs_dir: str | Path | None = None, gx_project_dir: str | Path | None = None, raw_schema: str = "raw",
-             threshold: float | None = None, alert: Callable[..., dict] | None = None,
+def run_gate(location: Warehouse | WarehouseLocation | str, dataset: str, batch_date: str, *,
+             run_id: str | None = None, stage: str = "batch", config: QualityConfig | None = None,
+             run_gx: bool = True, docs_dir: str | Path | None = None, gx_project_dir: str | Path | None = None,
+             raw_schema: str = "raw", threshold: float | None = None, alert: Callable[..., dict] | None = None,
              links: dict[str, str] | None = None) -> GateResult:
     """Judge one batch of a dataset; never raises for a data verdict (the caller decides to fail).
 
-    :param location: the warehouse.
+    :param location: the warehouse (a :class:`~dataops.warehouse.Warehouse`, its location or URL).
     :param dataset: dataset name.
     :param batch_date: ``YYYY-MM-DD``.
     :param run_id: pipeline run recorded with the points.
@@ -144,17 +144,17 @@ def run_gate(location: WarehouseLocation, dataset: str, batch_date: str, *, run_
     cfg = config or load_quality_config(dataset)
     ds_cfg = load_dataset(dataset)
     day = date.fromisoformat(batch_date)
-    engine = location.engine()
-    ensure_tables(engine)
+    warehouse = open_warehouse(location)
+    ensure_tables(warehouse)
     specs = cfg.stage(stage)
     facts: BatchFacts | None = None
     if stage == "batch":
         raw_table = ds_cfg.sources[cfg.source].raw_table.replace("raw.", f"{raw_schema}.", 1)
-        values, facts = compute_batch_metrics(engine, cfg, raw_table, batch_date)
+        values, facts = compute_batch_metrics(warehouse, cfg, raw_table, batch_date)
     else:
         thr = ds_cfg.decision_threshold if threshold is None else threshold
-        values = compute_score_metrics(engine, cfg, batch_date, thr)
-    history = load_history(engine, dataset, [s.name for s in specs], before=day)
+        values = compute_score_metrics(warehouse, cfg, batch_date, thr)
+    history = load_history(warehouse, dataset, [s.name for s in specs], before=day)
     evs = _evaluate(specs, values, history, day)
     ev_dicts = {m: ev.to_dict() for m, ev in evs.items()}
     rows = [HistoryRow.from_evaluation(ev) for ev in evs.values()]
@@ -163,8 +163,8 @@ def run_gate(location: WarehouseLocation, dataset: str, batch_date: str, *, run_
     if contract is not None:
         rows.append(HistoryRow(CONTRACT_METRIC, contract["value"], None, contract["verdict"], 0.0, 0.0, 0.0,
                                rules=tuple(f["rule"] for f in contract["findings"])))
-    statuses = write_points(engine, dataset, batch_date, rows, run_id)
-    labels = labels_of(engine, dataset, batch_date)
+    statuses = write_points(warehouse, dataset, batch_date, rows, run_id)
+    labels = labels_of(warehouse, dataset, batch_date)
 
     result = GateResult(dataset=dataset, batch_date=batch_date, stage=stage)
     all_evs = list(ev_dicts.values()) + ([contract] if contract else [])
@@ -184,7 +184,7 @@ def run_gate(location: WarehouseLocation, dataset: str, batch_date: str, *, run_
         from dataops.quality.gx_runner import run_checkpoint, spc_parameters
 
         has_rows = bool(values) and any(v.metric == "row_count" and (v.value or 0) > 0 for v in values)
-        outcome = run_checkpoint(location, checkpoint=cfg.gx_checkpoint, batch_date=batch_date,
+        outcome = run_checkpoint(warehouse.location, checkpoint=cfg.gx_checkpoint, batch_date=batch_date,
                                  parameters=spc_parameters(ev_dicts), docs_dir=docs_dir, has_rows=has_rows,
                                  project_dir=gx_project_dir, raw_schema=raw_schema)
         result.gx = outcome.to_dict()
@@ -224,36 +224,33 @@ def _save(result: GateResult, folder: Path) -> Path:
     return path
 
 
-def reevaluate_batch(location: WarehouseLocation, dataset: str, batch_date: str, *, run_id: str | None = None,
-                     config: QualityConfig | None = None) -> GateResult:
+def reevaluate_batch(location: Warehouse | WarehouseLocation | str, dataset: str, batch_date: str, *,
+                     run_id: str | None = None, config: QualityConfig | None = None) -> GateResult:
     """Re-judge a batch from its recorded metric values (no SQL on the batch, no GX, no alert).
 
     Used after an analyst's label: the points are re-evaluated against the current history and written
     back (labels kept), and the result tells whether the batch still blocks.
 
-    :param location: the warehouse.
+    :param location: the warehouse (a :class:`~dataops.warehouse.Warehouse`, its location or URL).
     :param dataset: dataset name.
     :param batch_date: ``YYYY-MM-DD``.
     :param run_id: the labelling run.
     :param config: quality configuration.
     """
-    from sqlalchemy import text
-
     from dataops.quality.history import HISTORY
 
     cfg = config or load_quality_config(dataset)
-    engine = location.engine()
+    warehouse = open_warehouse(location)
     day = date.fromisoformat(batch_date)
-    with engine.connect() as con:
-        recorded = con.execute(text(f"SELECT metric, value, n, verdict, rules FROM {HISTORY} WHERE dataset = :ds "
-                                    "AND batch_date = CAST(:d AS DATE)"), {"ds": dataset, "d": batch_date}).fetchall()
+    recorded = warehouse.fetchall(f"SELECT metric, value, n, verdict, rules FROM {HISTORY} WHERE dataset = ? "
+                                  "AND batch_date = CAST(? AS DATE)", [dataset, batch_date])
     specs = {s.name: s for s in cfg.metrics}
     values = [MetricValue(m, v, int(n) if n else None) for m, v, n, _, _ in recorded if m in specs]
-    history = load_history(engine, dataset, [v.metric for v in values], before=day)
+    history = load_history(warehouse, dataset, [v.metric for v in values], before=day)
     evs = _evaluate([specs[v.metric] for v in values], values, history, day)
-    statuses = write_points(engine, dataset, batch_date, [HistoryRow.from_evaluation(e) for e in evs.values()],
+    statuses = write_points(warehouse, dataset, batch_date, [HistoryRow.from_evaluation(e) for e in evs.values()],
                             run_id)
-    labels = labels_of(engine, dataset, batch_date)
+    labels = labels_of(warehouse, dataset, batch_date)
     result = GateResult(dataset=dataset, batch_date=batch_date, stage="relabel")
     for m, ev in evs.items():
         d = ev.to_dict()

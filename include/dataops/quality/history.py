@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from dataops.spc import CRITICAL, FALSE_POSITIVE, IN_BASELINE, KNOWN_BAD, OUT_OF_CONTROL, Evaluation, Point
+from dataops.warehouse import Warehouse, WarehouseLocation, open_warehouse, transaction
 
 HISTORY = "quality.metric_history"
 AUDIT = "quality.label_audit"
@@ -34,16 +35,14 @@ _DDL = (
 )
 
 
-def ensure_tables(engine) -> None:
+def ensure_tables(where: Warehouse | WarehouseLocation | str) -> None:
     """Create the ``quality`` schema and its two tables if missing.
 
-    :param engine: SQLAlchemy engine of the warehouse.
+    :param where: the warehouse (a :class:`~dataops.warehouse.Warehouse`, its location or URL).
     """
-    from sqlalchemy import text
-
-    with engine.begin() as con:
+    with open_warehouse(where).connect() as con:
         for ddl in _DDL:
-            con.execute(text(ddl))
+            con.execute(ddl)
 
 
 def _now() -> datetime:
@@ -54,44 +53,44 @@ def _as_date(d: date | str) -> date:
     return d if isinstance(d, date) else date.fromisoformat(str(d))
 
 
-def load_history(engine, dataset: str, metrics: Iterable[str], before: date | str) -> dict[str, list[Point]]:
+def _marks(values: Iterable) -> str:
+    """``?, ?, ...``: one placeholder per value (an ``IN (...)`` list)."""
+    return ", ".join("?" for _ in values)
+
+
+def load_history(where: Warehouse | WarehouseLocation | str, dataset: str, metrics: Iterable[str],
+                 before: date | str) -> dict[str, list[Point]]:
     """Earlier points of each metric (every status), oldest first.
 
-    :param engine: SQLAlchemy engine.
+    :param where: the warehouse.
     :param dataset: dataset name.
     :param metrics: metric names.
     :param before: only batches strictly before this date.
     """
-    from sqlalchemy import bindparam, text
-
     names = list(metrics)
     out: dict[str, list[Point]] = {m: [] for m in names}
     if not names:
         return out
-    stmt = text(f"SELECT metric, batch_date, value, n, status FROM {HISTORY} WHERE dataset = :ds "
-                "AND batch_date < CAST(:d AS DATE) AND value IS NOT NULL AND metric IN :names "
-                "ORDER BY batch_date").bindparams(bindparam("names", expanding=True))
-    with engine.connect() as con:
-        rows = con.execute(stmt, {"ds": dataset, "d": _as_date(before).isoformat(), "names": names}).fetchall()
+    rows = open_warehouse(where).fetchall(
+        f"SELECT metric, batch_date, value, n, status FROM {HISTORY} WHERE dataset = ? "
+        f"AND batch_date < CAST(? AS DATE) AND value IS NOT NULL AND metric IN ({_marks(names)}) "
+        "ORDER BY batch_date", [dataset, _as_date(before).isoformat(), *names])
     for metric, batch_date, value, n, status in rows:
         out[metric].append(Point(_as_date(batch_date), float(value), int(n) if n else None, status))
     return out
 
 
-def labels_of(engine, dataset: str, batch_date: date | str) -> dict[str, str]:
+def labels_of(where: Warehouse | WarehouseLocation | str, dataset: str, batch_date: date | str) -> dict[str, str]:
     """Analyst labels (``known_bad`` / ``false_positive``) of the batch's metrics.
 
-    :param engine: SQLAlchemy engine.
+    :param where: the warehouse.
     :param dataset: dataset name.
     :param batch_date: the batch.
     """
-    from sqlalchemy import bindparam, text
-
-    stmt = text(f"SELECT metric, status FROM {HISTORY} WHERE dataset = :ds AND batch_date = CAST(:d AS DATE) "
-                "AND status IN :labels").bindparams(bindparam("labels", expanding=True))
-    with engine.connect() as con:
-        rows = con.execute(stmt, {"ds": dataset, "d": _as_date(batch_date).isoformat(),
-                                  "labels": list(ANALYST_STATUSES)}).fetchall()
+    rows = open_warehouse(where).fetchall(
+        f"SELECT metric, status FROM {HISTORY} WHERE dataset = ? AND batch_date = CAST(? AS DATE) "
+        f"AND status IN ({_marks(ANALYST_STATUSES)})",
+        [dataset, _as_date(batch_date).isoformat(), *ANALYST_STATUSES])
     return {m: s for m, s in rows}
 
 
@@ -121,49 +120,43 @@ def gate_status(verdict: str) -> str:
     return OUT_OF_CONTROL if verdict == CRITICAL else IN_BASELINE
 
 
-def write_points(engine, dataset: str, batch_date: date | str, rows: list[HistoryRow], run_id: str | None
-                 ) -> dict[str, str]:
+def write_points(where: Warehouse | WarehouseLocation | str, dataset: str, batch_date: date | str,
+                 rows: list[HistoryRow], run_id: str | None) -> dict[str, str]:
     """Replace the batch's rows of these metrics in one transaction, keeping analysts' labels.
 
-    :param engine: SQLAlchemy engine.
+    :param where: the warehouse.
     :param dataset: dataset name.
     :param batch_date: the batch.
     :param rows: one per metric.
     :param run_id: the pipeline run that evaluated them.
     :returns: metric -> status written.
     """
-    from sqlalchemy import bindparam, text
-
     if not rows:
         return {}
     d = _as_date(batch_date).isoformat()
     names = [r.metric for r in rows]
+    key = f"dataset = ? AND batch_date = CAST(? AS DATE) AND metric IN ({_marks(names)})"
     now = _now()
-    with engine.begin() as con:
-        kept = dict(con.execute(text(
-            f"SELECT metric, status FROM {HISTORY} WHERE dataset = :ds AND batch_date = CAST(:d AS DATE) "
-            "AND metric IN :names AND status IN :labels").bindparams(
-                bindparam("names", expanding=True), bindparam("labels", expanding=True)),
-            {"ds": dataset, "d": d, "names": names, "labels": list(ANALYST_STATUSES)}).fetchall())
-        con.execute(text(f"DELETE FROM {HISTORY} WHERE dataset = :ds AND batch_date = CAST(:d AS DATE) "
-                         "AND metric IN :names").bindparams(bindparam("names", expanding=True)),
-                    {"ds": dataset, "d": d, "names": names})
+    with open_warehouse(where).connect() as con, transaction(con):
+        kept = dict(con.execute(f"SELECT metric, status FROM {HISTORY} WHERE {key} "
+                                f"AND status IN ({_marks(ANALYST_STATUSES)})",
+                                [dataset, d, *names, *ANALYST_STATUSES]).fetchall())
+        con.execute(f"DELETE FROM {HISTORY} WHERE {key}", [dataset, d, *names])
         statuses = {r.metric: kept.get(r.metric, gate_status(r.verdict)) for r in rows}
-        con.execute(text(
+        con.executemany(
             f"INSERT INTO {HISTORY} (dataset, metric, batch_date, value, n, status, verdict, centre, ucl, lcl, z, "
-            "rules, evaluated_at, run_id) VALUES (:ds, :metric, CAST(:d AS DATE), :value, :n, :status, :verdict, "
-            ":centre, :ucl, :lcl, :z, :rules, :at, :run_id)"),
-            [{"ds": dataset, "metric": r.metric, "d": d, "value": r.value, "n": r.n, "status": statuses[r.metric],
-              "verdict": r.verdict, "centre": r.centre, "ucl": r.ucl, "lcl": r.lcl, "z": r.z,
-              "rules": json.dumps(list(r.rules)), "at": now, "run_id": run_id} for r in rows])
+            "rules, evaluated_at, run_id) VALUES (?, ?, CAST(? AS DATE), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(dataset, r.metric, d, r.value, r.n, statuses[r.metric], r.verdict, r.centre, r.ucl, r.lcl, r.z,
+              json.dumps(list(r.rules)), now, run_id) for r in rows])
     return statuses
 
 
-def set_label(engine, dataset: str, batch_date: date | str, status: str, *, labelled_by: str, comment: str = "",
-              metrics: Iterable[str] | None = None, run_id: str | None = None) -> list[str]:
+def set_label(where: Warehouse | WarehouseLocation | str, dataset: str, batch_date: date | str, status: str, *,
+              labelled_by: str, comment: str = "", metrics: Iterable[str] | None = None,
+              run_id: str | None = None) -> list[str]:
     """Label recorded points of a batch ``known_bad`` or ``false_positive`` and audit who, when and why.
 
-    :param engine: SQLAlchemy engine.
+    :param where: the warehouse.
     :param dataset: dataset name.
     :param batch_date: the batch.
     :param status: ``known_bad`` or ``false_positive``.
@@ -174,26 +167,23 @@ def set_label(engine, dataset: str, batch_date: date | str, status: str, *, labe
     :returns: the metrics labelled.
     :raises ValueError: unknown status, or nothing recorded for the batch.
     """
-    from sqlalchemy import text
-
     if status not in ANALYST_STATUSES:
         raise ValueError(f"label must be one of {ANALYST_STATUSES}, got {status!r}")
     d = _as_date(batch_date).isoformat()
     wanted = set(metrics or [])
-    ensure_tables(engine)
-    with engine.begin() as con:
-        current = con.execute(text(f"SELECT metric, status FROM {HISTORY} WHERE dataset = :ds "
-                                   "AND batch_date = CAST(:d AS DATE) ORDER BY metric"), {"ds": dataset, "d": d}
-                              ).fetchall()
+    warehouse = open_warehouse(where)
+    ensure_tables(warehouse)
+    with warehouse.connect() as con, transaction(con):
+        current = con.execute(f"SELECT metric, status FROM {HISTORY} WHERE dataset = ? "
+                              "AND batch_date = CAST(? AS DATE) ORDER BY metric", [dataset, d]).fetchall()
         chosen = [(m, s) for m, s in current if not wanted or m in wanted]
         if not chosen:
             what = f"metrics {sorted(wanted)}" if wanted else "any metric"
             raise ValueError(f"{dataset} {d}: no recorded point of {what} in {HISTORY}; run the quality gate first")
         now = _now()
         for metric, old in chosen:
-            con.execute(text(f"UPDATE {HISTORY} SET status = :s WHERE dataset = :ds AND metric = :m "
-                             "AND batch_date = CAST(:d AS DATE)"), {"s": status, "ds": dataset, "m": metric, "d": d})
-            con.execute(text(f"INSERT INTO {AUDIT} VALUES (:ds, :m, CAST(:d AS DATE), :old, :new, :by, :at, :c, :r)"),
-                        {"ds": dataset, "m": metric, "d": d, "old": old, "new": status, "by": labelled_by,
-                         "at": now, "c": comment, "r": run_id})
+            con.execute(f"UPDATE {HISTORY} SET status = ? WHERE dataset = ? AND metric = ? "
+                        "AND batch_date = CAST(? AS DATE)", [status, dataset, metric, d])
+            con.execute(f"INSERT INTO {AUDIT} VALUES (?, ?, CAST(? AS DATE), ?, ?, ?, ?, ?, ?)",
+                        [dataset, metric, d, old, status, labelled_by, now, comment, run_id])
     return [m for m, _ in chosen]

@@ -7,14 +7,15 @@ from typing import Any
 from dataops.quality.gate import reevaluate_batch
 from dataops.quality.history import set_label
 from dataops.spc import FALSE_POSITIVE
-from dataops.warehouse import WarehouseLocation
+from dataops.warehouse import Warehouse, WarehouseLocation, open_warehouse
 
 
-def apply_label(location: WarehouseLocation, dataset: str, batch_date: str, verdict: str, *, comment: str,
-                labelled_by: str, metrics: list[str] | None = None, run_id: str | None = None) -> dict[str, Any]:
+def apply_label(location: Warehouse | WarehouseLocation | str, dataset: str, batch_date: str, verdict: str, *,
+                comment: str, labelled_by: str, metrics: list[str] | None = None,
+                run_id: str | None = None) -> dict[str, Any]:
     """Label the batch's points and return what changed (small JSON for XCom).
 
-    :param location: the warehouse.
+    :param location: the warehouse (a :class:`~dataops.warehouse.Warehouse`, its location or URL).
     :param dataset: dataset name.
     :param batch_date: ``YYYY-MM-DD``.
     :param verdict: ``known_bad`` or ``false_positive``.
@@ -23,12 +24,12 @@ def apply_label(location: WarehouseLocation, dataset: str, batch_date: str, verd
     :param metrics: only these metrics (default: all of the batch).
     :param run_id: the labelling run.
     """
-    engine = location.engine()
-    labelled = set_label(engine, dataset, batch_date, verdict, labelled_by=labelled_by, comment=comment,
+    warehouse = open_warehouse(location)
+    labelled = set_label(warehouse, dataset, batch_date, verdict, labelled_by=labelled_by, comment=comment,
                          metrics=metrics, run_id=run_id)
     out: dict[str, Any] = {"dataset": dataset, "batch_date": batch_date, "verdict": verdict, "labelled": labelled}
     if verdict == FALSE_POSITIVE:
-        result = reevaluate_batch(location, dataset, batch_date, run_id=run_id)
+        result = reevaluate_batch(warehouse, dataset, batch_date, run_id=run_id)
         out.update(reevaluated_verdict=result.verdict, blocking=result.blocking,
                    acknowledged=[f["metric"] for f in result.acknowledged],
                    still_blocking=[result.describe(f) for f in result.critical])

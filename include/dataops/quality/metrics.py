@@ -211,5 +211,14 @@ def compute_score_metrics(location_or_engine, config: QualityConfig, batch_date:
 
 
 def _engine(location_or_engine):
+    """The warehouse's SQLAlchemy engine (``Warehouse.engine()``, unpooled); an engine is used as it is.
 
-    return location_or_engine.engine() if hasattr(location_or_engine, "sqlalchemy_url") else location_or_engine
+    :param location_or_engine: a :class:`~dataops.warehouse.Warehouse`, its location or URL, or an engine.
+    """
+    import sqlalchemy as sa
+
+    from dataops.warehouse import open_warehouse
+
+    if isinstance(location_or_engine, sa.Engine):
+        return location_or_engine
+    return open_warehouse(location_or_engine).engine(poolclass=sa.pool.NullPool)

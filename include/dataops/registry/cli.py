@@ -58,9 +58,9 @@ def registry_engine(url: str | None = None) -> Any:
     if url:
         kwargs = {"poolclass": sa.pool.NullPool} if url.startswith("duckdb") else {}
         return sa.create_engine(url, **kwargs)
-    from dataops.warehouse import WarehouseLocation
+    from dataops.warehouse import WarehouseLocation, open_warehouse
 
-    return WarehouseLocation.from_env().engine()
+    return open_warehouse(WarehouseLocation.from_env()).engine()
 
 
 def registry_from_args(args: argparse.Namespace) -> Any:

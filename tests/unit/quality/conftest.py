@@ -6,8 +6,15 @@ from tests.unit.quality import synth
 
 
 @pytest.fixture
-def warehouse(tmp_path):
-    """An empty DuckDB warehouse file with the raw layer."""
+def warehouse(warehouse):
+    """The session's :class:`~dataops.warehouse.Warehouse` (DuckDB file, then PostgreSQL) with the raw layer."""
+    synth.create(warehouse)
+    return warehouse
+
+
+@pytest.fixture
+def duckdb_warehouse(tmp_path):
+    """An empty DuckDB warehouse file with the raw layer (GX's DuckDB-specific tests)."""
     path = tmp_path / "warehouse.duckdb"
     synth.create(path)
     return path

@@ -1,15 +1,16 @@
-"""The core gate over a synthetic history: faults caught with the right rule, clean days quiet, labels."""
+"""The core gate over a synthetic history: faults caught with the right rule, clean days quiet, labels.
+
+Every test runs on a DuckDB file and on PostgreSQL (the ``warehouse`` fixture).
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
-import duckdb
 import pytest
 
 from dataops.quality.gate import CONTRACT_METRIC, run_gate
 from dataops.quality.labels import apply_label
-from dataops.warehouse import WarehouseLocation
 from tests.unit.quality import synth
 
 START = date(2026, 2, 2)
@@ -17,10 +18,9 @@ START = date(2026, 2, 2)
 
 @pytest.fixture
 def history(warehouse, short_baseline, tmp_path):
-    location = WarehouseLocation.duckdb(warehouse)
     days = synth.fill(warehouse, START, 21)
-    verdicts = [run_gate(location, "transactions", d, run_gx=False, docs_dir=tmp_path / "docs").verdict for d in days]
-    return location, verdicts
+    verdicts = [run_gate(warehouse, "transactions", d, run_gx=False, docs_dir=tmp_path / "docs").verdict for d in days]
+    return warehouse, verdicts
 
 
 def _gate(location, day, tmp_path, **kw):
@@ -43,9 +43,8 @@ def test_clean_history_has_no_critical_and_amount_shift_is_nelson_1(history, war
     assert calls and {e["metric"] for e in calls[0]["evaluations"]} >= {"amount_log_mean", "row_count"}
     assert "amount_log_mean" in calls[0]["series"] and calls[0]["links"]["data_docs"].startswith("file://")
     assert result.alerts == {"sent": True}
-    with duckdb.connect(str(warehouse)) as con:
-        status = con.execute("SELECT status, verdict FROM quality.metric_history WHERE metric = 'amount_log_mean' "
-                             "AND batch_date = DATE '2026-02-23'").fetchall()
+    status = warehouse.fetchall("SELECT status, verdict FROM quality.metric_history WHERE metric = 'amount_log_mean' "
+                                "AND batch_date = DATE '2026-02-23'")
     assert status == [("out_of_control", "critical")]
 
 
@@ -74,8 +73,7 @@ def test_false_positive_label_unblocks_and_returns_to_baseline(history, warehous
     synth.add_batch(warehouse, "2026-02-24", 800)
     nxt = _gate(location, "2026-02-24", tmp_path, run_gx=False)
     assert nxt.metrics["amount_log_mean"]["verdict"] != "learning"
-    with duckdb.connect(str(warehouse)) as con:
-        baseline = con.execute("SELECT count(*) FROM quality.metric_history WHERE metric = 'amount_log_mean' "
-                               "AND batch_date < DATE '2026-02-24' AND status IN ('in_baseline', 'false_positive')"
-                               ).fetchone()[0]
+    baseline = warehouse.fetchone("SELECT count(*) FROM quality.metric_history WHERE metric = 'amount_log_mean' "
+                                  "AND batch_date < DATE '2026-02-24' "
+                                  "AND status IN ('in_baseline', 'false_positive')")[0]
     assert baseline == 22  # the labelled day counts again

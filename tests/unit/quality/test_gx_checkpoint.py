@@ -24,7 +24,8 @@ def _evaluations(mean_lcl: float, mean_ucl: float) -> dict:
                                 "findings": [{"rule": "nelson_1"}]}}
 
 
-def test_checkpoint_on_duckdb_returns_real_results_with_spc_limits(warehouse, tmp_path):
+def test_checkpoint_on_duckdb_returns_real_results_with_spc_limits(duckdb_warehouse, tmp_path):
+    warehouse = duckdb_warehouse
     synth.add_batch(warehouse, DAY, 300, moto_share=0.1)
     synth.add_batch(warehouse, "2026-03-13", 120)
     with duckdb.connect(str(warehouse)) as con:
@@ -48,7 +49,8 @@ def test_checkpoint_on_duckdb_returns_real_results_with_spc_limits(warehouse, tm
     assert spc_pages and "rules: nelson_1" in spc_pages[0].read_text()
 
 
-def test_batch_without_rows_builds_docs_only(warehouse, tmp_path):
+def test_batch_without_rows_builds_docs_only(duckdb_warehouse, tmp_path):
+    warehouse = duckdb_warehouse
     out = run_checkpoint(WarehouseLocation.duckdb(warehouse), checkpoint="transactions_quality", batch_date=DAY,
                          parameters=spc_parameters({}), docs_dir=tmp_path / "docs", has_rows=False)
     assert not out.ran and "no rows" in out.note and (tmp_path / "docs" / "index.html").exists()
@@ -95,8 +97,10 @@ def test_checkpoint_on_postgres_in_a_unique_schema(tmp_path):
     assert failed[("expect_column_values_to_be_in_set", "channel")]["unexpected_count"] == 10
 
 
-def test_gate_and_gx_work_while_a_plain_connection_is_open_in_the_process(warehouse, tmp_path, short_baseline):
+def test_gate_and_gx_work_while_a_plain_connection_is_open_in_the_process(duckdb_warehouse, tmp_path,
+                                                                          short_baseline):
     """dbt-duckdb, the ingest and the scorer keep plain connections; duckdb-engine's defaults would clash."""
+    warehouse = duckdb_warehouse
     from dataops.quality.gate import run_gate
 
     synth.add_batch(warehouse, DAY, 300)

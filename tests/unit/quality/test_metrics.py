@@ -1,16 +1,14 @@
-"""Metric SQL on a small DuckDB file whose values are known."""
+"""Metric SQL on a small warehouse whose values are known (DuckDB file and PostgreSQL)."""
 
 from __future__ import annotations
 
 import math
 
-import duckdb
 import numpy as np
 import pytest
 
 from dataops.quality.config import load_quality_config
 from dataops.quality.metrics import compute_batch_metrics, compute_score_metrics
-from dataops.warehouse import WarehouseLocation
 from tests.unit.quality import synth
 
 DAY = "2026-03-14"
@@ -22,11 +20,11 @@ def batch(warehouse):
                     rejected="contract: transactions/p1.csv.gz: column 'amount': expected a column of type double, "
                              "found no such column")
     synth.add_batch(warehouse, "2026-03-13", 50)  # another day: must not leak into DAY's metrics
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("UPDATE raw.transactions SET country = NULL WHERE batch_date = ? AND source_line < 12", [DAY])
-        amounts = [r[0] for r in con.execute("SELECT amount FROM raw.transactions WHERE batch_date = ?", [DAY]).fetchall()]
-        channels = [r[0] for r in con.execute("SELECT channel FROM raw.transactions WHERE batch_date = ?", [DAY]).fetchall()]
-    return WarehouseLocation.duckdb(warehouse), amounts, channels
+    day = "batch_date = CAST(? AS DATE)"
+    warehouse.execute(f"UPDATE raw.transactions SET country = NULL WHERE {day} AND source_line < 12", [DAY])
+    amounts = [r[0] for r in warehouse.fetchall(f"SELECT amount FROM raw.transactions WHERE {day}", [DAY])]
+    channels = [r[0] for r in warehouse.fetchall(f"SELECT channel FROM raw.transactions WHERE {day}", [DAY])]
+    return warehouse, amounts, channels
 
 
 def test_batch_metrics_match_known_values(batch):
@@ -54,25 +52,24 @@ def test_batch_metrics_match_known_values(batch):
 
 
 def test_empty_batch_gives_no_values_not_errors(warehouse):
-    values, facts = compute_batch_metrics(WarehouseLocation.duckdb(warehouse), load_quality_config("transactions"),
-                                          "raw.transactions", "2030-01-01")
+    values, facts = compute_batch_metrics(warehouse, load_quality_config("transactions"), "raw.transactions",
+                                          "2030-01-01")
     got = {v.metric: v for v in values}
     assert facts.landed == 0 and got["row_count"].value == 0
     assert got["amount_log_mean"].value is None and got["null_rate.mcc"].value is None
 
 
 def test_score_metrics_from_champion_predictions(warehouse):
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("CREATE SCHEMA marts")
-        con.execute("CREATE TABLE marts.predictions (dataset VARCHAR, id VARCHAR, batch_date DATE, score DOUBLE, "
-                    "decision BOOLEAN, model_version VARCHAR, role VARCHAR, scored_at TIMESTAMP)")
-        con.execute("INSERT INTO marts.predictions SELECT 'transactions', i::VARCHAR, DATE '2026-03-14', i / 10.0, "
-                    "i >= 5, 'v1', 'champion', now() FROM range(10) t(i)")
-        con.execute("INSERT INTO marts.predictions SELECT 'transactions', i::VARCHAR, DATE '2026-03-14', 0.99, true, "
-                    "'v2', 'shadow', now() FROM range(10) t(i)")
-        con.execute("INSERT INTO marts.predictions SELECT 'orders', i::VARCHAR, DATE '2026-03-14', 0.99, true, "
-                    "'v3', 'champion', now() FROM range(30) t(i)")  # another dataset: not counted
-    got = {v.metric: v for v in compute_score_metrics(WarehouseLocation.duckdb(warehouse),
-                                                      load_quality_config("transactions"), DAY, 0.5)}
+    warehouse.execute("CREATE SCHEMA marts")
+    warehouse.execute("CREATE TABLE marts.predictions (dataset VARCHAR, id VARCHAR, batch_date DATE, "
+                      "score DOUBLE PRECISION, decision BOOLEAN, model_version VARCHAR, role VARCHAR, "
+                      "scored_at TIMESTAMP)")
+    with warehouse.connect() as con:
+        con.executemany("INSERT INTO marts.predictions VALUES (?, ?, CAST(? AS DATE), ?, ?, ?, ?, CURRENT_TIMESTAMP)",
+                        [("transactions", str(i), DAY, i / 10.0, i >= 5, "v1", "champion") for i in range(10)]
+                        + [("transactions", str(i), DAY, 0.99, True, "v2", "shadow") for i in range(10)]
+                        # another dataset: not counted
+                        + [("orders", str(i), DAY, 0.99, True, "v3", "champion") for i in range(30)])
+    got = {v.metric: v for v in compute_score_metrics(warehouse, load_quality_config("transactions"), DAY, 0.5)}
     assert got["score_mean"].value == pytest.approx(0.45)
     assert got["score_flag_rate"].value == pytest.approx(0.5) and got["score_flag_rate"].n == 10
