@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
 
+from dataops_airflow.notifiers import OpsFailureNotifier
+
 DOC = """
 ### Quality labels
 
@@ -34,7 +36,8 @@ let scoring continue. A rerun of the gate never overwrites an analyst's label.
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "data-quality", "retries": 1, "retry_delay": timedelta(seconds=30)},
+    default_args={"owner": "data-quality", "retries": 1, "retry_delay": timedelta(seconds=30),
+                  "on_failure_callback": OpsFailureNotifier()},
     doc_md=DOC,
     tags=["quality", "labels", "manual"],
     params={

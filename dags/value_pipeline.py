@@ -8,6 +8,7 @@ from airflow.sdk import dag, task, task_group
 
 from dataops_airflow.assets import score_drift_asset, table_asset
 from dataops_airflow.dbt_group import dbt_transform_group
+from dataops_airflow.notifiers import OpsFailureNotifier
 from dataops_airflow.operators import IngestBatchOperator, ScoreBatchOperator
 from dataops_airflow.sensors import LandedBatchSensor
 
@@ -44,6 +45,7 @@ DEFAULT_ARGS = {
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=30),
     "execution_timeout": timedelta(hours=1),
+    "on_failure_callback": OpsFailureNotifier(),  # a failure after the retries e-mails operations
 }
 
 
