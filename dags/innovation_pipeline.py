@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 
 from dataops_airflow.assets import champion_asset, score_drift_asset
+from dataops_airflow.notifiers import OpsFailureNotifier
 from dataops_airflow.operators.training import RUN_KEY, training_operator
 from dataops_airflow.settings import WAREHOUSE_POOL
 
@@ -33,7 +34,7 @@ A bad promotion is undone in one step with the `model_rollback` DAG or `python -
 """
 
 DEFAULT_ARGS = {"owner": "ml-platform", "retries": 1, "retry_delay": timedelta(minutes=2),
-                "execution_timeout": timedelta(hours=2)}
+                "execution_timeout": timedelta(hours=2), "on_failure_callback": OpsFailureNotifier()}
 
 
 @dag(

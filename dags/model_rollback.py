@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
 
+from dataops_airflow.notifiers import OpsFailureNotifier
+
 DOC = """
 ### Roll the champion back
 
@@ -25,7 +27,8 @@ Same thing from a shell: `python -m dataops registry rollback --reason "..."`.
     catchup=False,
     doc_md=DOC,
     tags=["innovation-pipeline", "operations"],
-    default_args={"owner": "ml-platform", "retries": 1, "retry_delay": timedelta(seconds=30)},
+    default_args={"owner": "ml-platform", "retries": 1, "retry_delay": timedelta(seconds=30),
+                  "on_failure_callback": OpsFailureNotifier()},
     params={
         "model": Param("transactions", type="string", enum=["transactions"], description="registered model"),
         "reason": Param("", type="string", minLength=5, description="why (recorded in the alias history)"),

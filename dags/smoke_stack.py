@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import dag, task
 
+from dataops_airflow.notifiers import OpsFailureNotifier
 from dataops_airflow.settings import WAREHOUSE_POOL
 
 DOC = """
@@ -27,7 +28,8 @@ check `make up` / the compose services are running.
     catchup=False,
     doc_md=DOC,
     tags=["smoke", "platform"],
-    default_args={"owner": "data-platform", "retries": 2, "retry_delay": timedelta(seconds=10)},
+    default_args={"owner": "data-platform", "retries": 2, "retry_delay": timedelta(seconds=10),
+                  "on_failure_callback": OpsFailureNotifier()},
 )
 def smoke_stack():
     @task(doc_md="Put `smoke/day=<ds>/marker.json` into the landing bucket.")

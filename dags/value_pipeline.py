@@ -8,6 +8,7 @@ from airflow.sdk import dag, task, task_group
 
 from dataops_airflow.assets import score_drift_asset, table_asset
 from dataops_airflow.dbt_group import dbt_transform_group
+from dataops_airflow.notifiers import OpsFailureNotifier
 from dataops_airflow.operators import IngestBatchOperator, ScoreBatchOperator
 from dataops_airflow.sensors import LandedBatchSensor
 from dataops_airflow.settings import WAREHOUSE_POOL
@@ -32,7 +33,7 @@ Runs every day on the batch that the upstream system lands in S3 (`s3://<landing
 | `transform` | dbt (one task per model, `dbt build` = run + tests) for the batch date | the log names the failing model or test |
 | `quality` | statistical process control gate (Great Expectations) | a critical finding blocks scoring; analysts get an email |
 | `score` | champion model scores the batch in bounded-memory chunks; a shadow challenger scores alongside | skipped with a clear message when there is no champion yet |
-| `publish` | emits the Assets other DAGs are scheduled on | |
+| `publish` | emits the Assets other DAGs are scheduled on: the marts once the gate passed, the predictions once the champion scored and `score_metrics` passed (a skipped shadow does not matter) | a failed gate publishes nothing |
 
 Every task is idempotent for its `ds`: reruns replace that date's partition and never duplicate rows.
 Warehouse writes share the `warehouse` pool (DuckDB allows one writer), so backfills queue instead of failing.
@@ -45,6 +46,7 @@ DEFAULT_ARGS = {
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=30),
     "execution_timeout": timedelta(hours=1),
+    "on_failure_callback": OpsFailureNotifier(),  # a failure after the retries e-mails operations
 }
 
 
@@ -95,10 +97,11 @@ def build_value_pipeline(dataset: str, spec: dict):
                                doc_md="Scores the batch with the `shadow` challenger (if any); decisions unaffected.")
             from dataops_airflow.operators.quality import QualityGateOperator
 
-            champion >> QualityGateOperator(
+            score_metrics = QualityGateOperator(
                 task_id="score_metrics", dataset=dataset, stage="post_score", run_gx=False,
                 doc_md="SPC on the champion's scores (mean, share above the decision threshold); a critical "
                        "shift fails here so the predictions are not published.")
+            champion >> score_metrics
 
         @task_group(group_id="publish")
         def publish():
@@ -110,8 +113,7 @@ def build_value_pipeline(dataset: str, spec: dict):
             def publish_predictions(ds=None) -> str:
                 return ds
 
-            publish_marts()
-            publish_predictions()
+            return publish_marts(), publish_predictions()
 
         @task(outlets=[score_drift_asset(dataset)], trigger_rule="all_done", pool=WAREHOUSE_POOL,
               doc_md="Emits the score-drift Asset (which triggers the Innovation Pipeline) when the score SPC "
@@ -128,8 +130,16 @@ def build_value_pipeline(dataset: str, spec: dict):
             return drifted
 
         transform = dbt_transform_group("transform", select=spec["dbt_select"], default_args=DEFAULT_ARGS)
+        gate = quality()
         scored = score()
-        ingest() >> transform >> quality() >> scored >> publish()
+        ingest() >> transform >> gate >> scored
+        # Publish follows what it announces, not the whole score group: the shadow task skips on every day
+        # without a challenger, and a skipped upstream would skip the publication under all_success.
+        # The marts are announced once the gate passed; the predictions once the champion scored and its
+        # score SPC (score_metrics) passed. A failed gate (or score SPC) publishes nothing.
+        marts, predictions = publish()
+        gate >> marts
+        scored.get_child_by_label("score_metrics") >> predictions
         scored >> signal_score_drift()
 
     return value_pipeline()

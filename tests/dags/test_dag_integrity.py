@@ -45,6 +45,21 @@ def test_dags_follow_house_rules(dagbag):
     assert not problems, "\n".join(problems)
 
 
+def _callbacks(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def test_every_task_notifies_ops_when_it_fails(dagbag):
+    """A technical failure after the retries must reach operations: the ops notifier on every task."""
+    from dataops_airflow.notifiers import OpsFailureNotifier
+
+    missing = [f"{dag_id}.{task.task_id}" for dag_id, dag in dagbag.dags.items() for task in dag.tasks
+               if not any(isinstance(cb, OpsFailureNotifier) for cb in _callbacks(task.on_failure_callback))]
+    assert dagbag.dags and not missing, "tasks without the ops failure notifier:\n" + "\n".join(missing)
+
+
 def test_no_cycles(dagbag):
     from airflow.utils.dag_cycle_tester import check_cycle
 

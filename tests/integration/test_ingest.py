@@ -195,3 +195,39 @@ def test_cli_takes_the_warehouse_bucket_and_endpoint_from_the_environment(s3_cli
     assert main(["ingest", "--date", DAY, "--source", "transactions", "--json"]) == 0
     assert '"rows_loaded": 5' in capsys.readouterr().out
     assert _q(warehouse, "SELECT count(*) FROM raw.transactions") == [(5,)]
+
+
+def _point_manifest_at(s3_client, bucket, keys, day=DAY):
+    """Rewrite the day's manifest so that its parts are ``keys`` (each landed with a real file first)."""
+    import gzip
+    import hashlib
+    import json
+
+    parts = []
+    for key in keys:
+        body = gzip.compress((HEADER + "\n" + tx_line(1, day) + "\n").encode(), mtime=0)
+        if not key.startswith("/") and ".." not in key:
+            s3_client.put_object(Bucket=bucket, Key=key, Body=body)
+        parts.append({"key": key, "rows": 1, "sha256": hashlib.sha256(body).hexdigest()})
+    s3_client.put_object(Bucket=bucket, Key=f"transactions/batch_date={day}/_manifest.json",
+                         Body=json.dumps({"dataset": "transactions", "batch_date": day, "parts": parts}).encode())
+
+
+@pytest.mark.parametrize("key", [
+    "transactions/batch_date=2026-03-13/part-00000.csv.gz",           # another date's partition
+    "transactions/batch_date=2026-03-14/../batch_date=2026-03-13/part-00000.csv.gz",  # escapes with ../
+    "../transactions/batch_date=2026-03-14/part-00000.csv.gz",        # above the source prefix
+    "/transactions/batch_date=2026-03-14/part-00000.csv.gz",          # absolute
+    "chargebacks/batch_date=2026-03-14/part-00000.csv.gz",            # another source's prefix
+    "quarantine/transactions/batch_date=2026-03-14/part-00000.csv.gz",  # the quarantine prefix
+    "transactions/batch_date=2026-03-14",                             # the partition itself, no file name
+], ids=["other-date", "dotdot-inside", "dotdot-prefix", "absolute", "other-prefix", "quarantine", "no-name"])
+def test_manifest_pointing_outside_its_own_partition_is_rejected(s3_client, bucket, warehouse, key):
+    land(s3_client, bucket, DAY, {"part-00000.csv.gz": [tx_line(i) for i in range(1, 11)]})
+    _point_manifest_at(s3_client, bucket, [f"transactions/batch_date={DAY}/part-00000.csv.gz", key])
+    with pytest.raises(ValueError, match="outside its own partition") as err:
+        _ingest(s3_client, bucket, warehouse)
+    message = str(err.value)
+    assert key in message and f"transactions/batch_date={DAY}/" in message
+    assert _q(warehouse, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'ingest_files'") \
+        == [(0,)], "nothing may be loaded from a manifest that points outside its partition"

@@ -21,11 +21,12 @@ FAULTS = {  # day offset -> (fault, metric expected critical, rule)
     23: ("volume_drop:share=0.7", "row_count", "nelson_1"),
     24: ("null_column:column=mcc,share=0.4", "null_rate.mcc", "nelson_1"),
     25: ("amount_shift:factor=1.8", "amount_log_mean", "nelson_1"),
-    # mcc, not channel: dbt's accepted_values test on stg channel fails the transform before the gate runs
-    # (the channel variant is covered by tests/unit/quality/test_gate.py, through SPC and GX).
     26: ("new_category:column=mcc,value=7995,share=0.08", "mcc_share.other", "nelson_1"),
     27: ("schema_change:renamed", "contract.rejected_files", "file_contract"),
+    # a never-seen channel is the gate's finding (dbt keeps structural tests only): it must reach the gate
+    28: ("new_category:column=channel,value=moto,share=0.08", "channel_share.other", "nelson_1"),
 }
+NEW_CHANNEL_DAY = 28
 CLEAN_DAG_DAY = 22
 
 
@@ -111,6 +112,25 @@ def test_faults_are_caught_on_their_day_and_block_scoring(landed):
     if importlib.util.find_spec("dataops.alerts") is not None:  # the alerts API (built in parallel) is there
         mails = list(landed["mail_sink"].folder.rglob("*.eml"))
         assert mails, "no alert e-mail reached the SMTP sink on the critical days"
+        assert _analyst_mails(mails, _day(NEW_CHANNEL_DAY), "channel_share.other"), \
+            "no critical analyst e-mail about the new channel value"
+    transform = {k: v for k, v in states[NEW_CHANNEL_DAY][1].items() if k.startswith("transform.")}
+    assert set(transform.values()) == {"success"}, transform  # dbt does not stop a new channel value
+
+
+def _analyst_mails(paths, day: str, metric: str) -> list[str]:
+    """Subjects of the critical analyst e-mails about ``day`` whose text names ``metric``."""
+    from email import policy
+    from email.parser import BytesParser
+
+    found = []
+    for path in paths:
+        msg = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        subject = str(msg["Subject"] or "")
+        body = msg.get_body(("plain",))
+        if day in subject and "[CRITICAL]" in subject and body is not None and metric in body.get_content():
+            found.append(subject)
+    return found
 
 
 def test_false_positive_label_puts_the_point_back_in_the_baseline(landed, warehouse_location):

@@ -74,6 +74,24 @@ def _run(dag, day: str):
     return run, {ti.task_id: ti.state for ti in run.get_task_instances()}
 
 
+def _asset_events(run) -> list[str]:
+    """URIs of the ``warehouse://`` Asset events the run emitted, as recorded in the Airflow metadata database
+    (cosmos adds its own ``duckdb:`` events per dbt model; those are not the publication)."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        return sorted(uri.rstrip("/") for uri in session.scalars(
+            select(AssetModel.uri).join(AssetEvent, AssetEvent.asset_id == AssetModel.id)
+            .where(AssetEvent.source_dag_id == run.dag_id, AssetEvent.source_run_id == run.run_id,
+                   AssetModel.uri.like("warehouse://%"))))
+
+
+PUBLISHED = sorted(["warehouse://marts.fct_transactions", "warehouse://marts.fct_transaction_features",
+                    "warehouse://marts.predictions"])
+
+
 def _snapshot(con) -> dict:
     return {name: con.execute(sql).fetchall() for name, sql in TABLE_SNAPSHOTS.items()}
 
@@ -90,6 +108,10 @@ def test_value_pipeline_over_consecutive_days(airflow_db, stack_connections, s3_
         assert states["score.score_champion"] == "success"
         assert states["score.score_shadow"] == "skipped"  # no shadow challenger registered
         assert states["transform.fct_transaction_features_model_build"] == "success"
+        # a clean day publishes its marts and predictions although the shadow task skipped
+        assert states["score.score_metrics"] == "success", states
+        assert states["publish.publish_marts"] == states["publish.publish_predictions"] == "success", states
+        assert _asset_events(run) == PUBLISHED, day
 
     with duckdb.connect(wh) as con:
         for day in DAYS[:3]:
@@ -124,7 +146,10 @@ def test_value_pipeline_over_consecutive_days(airflow_db, stack_connections, s3_
 
     run, states = _run(dag, DAYS[3])  # schema change: the file is rejected whole, nothing is scored
     assert run.state == "failed"
+    assert states["quality.spc_gate"] == "failed", states
     assert states["score.score_champion"] != "success"
+    assert states["publish.publish_marts"] != "success" and states["publish.publish_predictions"] != "success"
+    assert _asset_events(run) == [], "a batch that failed the quality gate must publish nothing"
     with duckdb.connect(wh) as con:
         status, message = con.execute(
             "SELECT status, message FROM raw.ingest_files WHERE source = 'transactions' AND batch_date = ? "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,30 @@ class Manifest:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+class ManifestOutsidePartition(ValueError):
+    """A manifest lists a part outside the batch's own date partition (another date, another prefix, ``..``).
+
+    The loader only ever reads ``<prefix>/batch_date=<date>/<file>``: a manifest cannot point it elsewhere.
+    """
+
+
+def check_part_key(key: str, prefix: str, batch_date: str) -> None:
+    """Raise :class:`ManifestOutsidePartition` unless ``key`` names a file inside the batch's partition.
+
+    :param key: a part key as listed in the manifest.
+    :param prefix: the source's prefix in the landing bucket.
+    :param batch_date: ``YYYY-MM-DD``.
+    """
+    partition = partition_prefix(prefix, batch_date) + "/"
+    name = key[len(partition):] if isinstance(key, str) and key.startswith(partition) else ""
+    clean = bool(name) and "\\" not in key and posixpath.normpath(key) == key
+    if not clean or ".." in name.split("/") or name == "_manifest.json":
+        raise ManifestOutsidePartition(
+            f"manifest {manifest_key(prefix, batch_date)} lists part {key!r} outside its own partition: "
+            f"every part must be a file under {partition} (no other date, prefix, '..' or absolute key); "
+            "nothing of this batch was loaded")
+
+
 def batch_landed(s3, bucket: str, prefix: str, batch_date: str) -> bool:
     """True once the batch's manifest exists (the sensor pokes this)."""
     try:
@@ -55,6 +80,11 @@ def batch_landed(s3, bucket: str, prefix: str, batch_date: str) -> bool:
 
 
 def read_manifest(s3, bucket: str, prefix: str, batch_date: str) -> Manifest:
+    """The batch's manifest, every part checked to lie inside the batch's own date partition.
+
+    :raises BatchNotLanded: no manifest yet.
+    :raises ManifestOutsidePartition: a part key points outside ``<prefix>/batch_date=<date>/``.
+    """
     key = manifest_key(prefix, batch_date)
     try:
         raw = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
@@ -63,6 +93,8 @@ def read_manifest(s3, bucket: str, prefix: str, batch_date: str) -> Manifest:
             raise BatchNotLanded(f"s3://{bucket}/{key} does not exist: the batch has not landed (yet)") from err
         raise
     parts = tuple(Part(key=p["key"], rows=int(p["rows"]), sha256=p["sha256"]) for p in raw["parts"])
+    for part in parts:
+        check_part_key(part.key, prefix, batch_date)
     return Manifest(key=key, parts=parts)
 
 

@@ -6,6 +6,10 @@ Every configured metric expands into one or more concrete metrics (``null_rate``
 every metric's SPC settings: tests and demos with a short history use it instead of editing the YAML.
 A ``category_share`` entry may give ``other_spc`` (settings of its ``<name>.other`` metric only): shifts in
 the mix of known values are worth a warning, a never-seen value is critical.
+
+A metric may name another landed ``source`` of the dataset than the file's main one (e.g. the chargeback
+label feed): it is then measured on that source's raw table and ledger, and that source's file contract is
+judged by the gate too (a rejected label file is as critical as a rejected transactions file).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import yaml
 from dataops.spc import MetricConfig
 
 KINDS = ("row_count", "null_rate", "duplicate_key_rate", "quarantine_rate", "log_mean", "log_std",
-         "category_share", "score_mean", "score_flag_rate")
+         "category_share", "score_mean", "score_flag_rate", "lateness_days")
 STAGES = ("batch", "post_score")
 OTHER = "other"
 _REPO = Path(__file__).resolve().parents[3]
@@ -43,6 +47,8 @@ class MetricSpec:
     :param values: the listed values of the categorical column (``category_share``).
     :param stage: ``batch`` (the quality gate) or ``post_score`` (after scoring).
     :param spc: SPC settings.
+    :param source: landed source measured (None: the configuration's main ``source``).
+    :param since: start column of ``lateness_days`` (days from ``since`` to ``column``).
     """
 
     name: str
@@ -52,6 +58,8 @@ class MetricSpec:
     value: str | None = None
     values: tuple[str, ...] = ()
     stage: str = "batch"
+    source: str | None = None
+    since: str | None = None
 
     @property
     def is_rate(self) -> bool:
@@ -79,6 +87,19 @@ class QualityConfig:
         """Metrics computed at ``stage`` (``batch`` or ``post_score``)."""
         return [m for m in self.metrics if m.stage == stage]
 
+    def source_of(self, metric: MetricSpec) -> str:
+        """The landed source a metric is measured on."""
+        return metric.source or self.source
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Every landed source the gate judges: the main one first, then those named by metrics."""
+        out = [self.source]
+        for m in self.metrics:
+            if self.source_of(m) not in out:
+                out.append(self.source_of(m))
+        return tuple(out)
+
     def metric(self, name: str) -> MetricSpec:
         for m in self.metrics:
             if m.name == name:
@@ -96,6 +117,13 @@ def _overrides() -> dict[str, Any]:
     return data
 
 
+def _source(key: str, raw: dict, stage: str) -> str | None:
+    source = raw.get("source")
+    if source is not None and stage != "batch":
+        raise ValueError(f"quality metric {key!r}: 'source' is only for batch-stage metrics")
+    return source
+
+
 def _expand(key: str, raw: dict, defaults: dict, overrides: dict) -> list[MetricSpec]:
     kind = raw.get("kind")
     if kind not in KINDS:
@@ -107,8 +135,11 @@ def _expand(key: str, raw: dict, defaults: dict, overrides: dict) -> list[Metric
     if "baseline_window" in spc_raw and "min_baseline_points" in spc_raw:
         spc_raw["baseline_window"] = max(spc_raw["baseline_window"], spc_raw["min_baseline_points"])
 
+    source = _source(key, raw, stage)
+
     def spec(name: str, **kw: Any) -> MetricSpec:
-        return MetricSpec(name=name, kind=kind, spc=MetricConfig.from_dict(spc_raw, metric=name), stage=stage, **kw)
+        return MetricSpec(name=name, kind=kind, spc=MetricConfig.from_dict(spc_raw, metric=name), stage=stage,
+                          source=source, **kw)
 
     if kind == "null_rate":
         columns = raw.get("columns") or []
@@ -124,11 +155,18 @@ def _expand(key: str, raw: dict, defaults: dict, overrides: dict) -> list[Metric
         out = [spec(f"{key}.{v}", column=raw["column"], value=v, values=values) for v in values]
         other_raw = {**spc_raw, **(raw.get("other_spc") or {}), **overrides}
         out.append(MetricSpec(name=f"{key}.{OTHER}", kind=kind, column=raw["column"], value=OTHER, values=values,
-                              stage=stage, spc=MetricConfig.from_dict(other_raw, metric=f"{key}.{OTHER}")))
+                              stage=stage, source=source,
+                              spc=MetricConfig.from_dict(other_raw, metric=f"{key}.{OTHER}")))
         return out
-    if kind in ("log_mean", "log_std") and not raw.get("column"):
+    _check_columns(key, kind, raw)
+    return [spec(key, column=raw.get("column"), since=raw.get("since"))]
+
+
+def _check_columns(key: str, kind: str, raw: dict) -> None:
+    if kind in ("log_mean", "log_std", "lateness_days") and not raw.get("column"):
         raise ValueError(f"quality metric {key!r}: {kind} needs 'column'")
-    return [spec(key, column=raw.get("column"))]
+    if kind == "lateness_days" and not raw.get("since"):
+        raise ValueError(f"quality metric {key!r}: lateness_days needs 'since' (the start column, e.g. tx_ts)")
 
 
 def load_quality_config(dataset: str, path: str | Path | None = None) -> QualityConfig:

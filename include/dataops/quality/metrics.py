@@ -1,8 +1,10 @@
 """Compute a batch's quality metrics in the warehouse (SQL pushdown: the batch never leaves the database).
 
-Three aggregate queries per batch, whatever the number of metrics: one over the batch's rows in the raw
-table, one over its quarantined rows (``raw.quarantine``) and one over the ingest ledger
+Three aggregate queries per batch and measured source, whatever the number of metrics: one over the batch's
+rows in the raw table, one over its quarantined rows (``raw.quarantine``) and one over the ingest ledger
 (``raw.ingest_files``, latest version of the batch). After scoring, one more over ``marts.predictions``.
+Metrics may measure another source than the main one (the chargeback label feed): its files rejected by the
+contract are added to the batch's ``rejected`` facts, so the gate's contract check covers the label feed.
 The SQL is plain (``count(*) FILTER (WHERE ...)``, ``ln``, ``stddev_samp``) and runs on DuckDB and PostgreSQL.
 """
 
@@ -111,6 +113,8 @@ def _raw_aggregates(con, table: str, specs: list[MetricSpec], batch_date: str) -
         elif m.kind == "category_share":
             params[f"v{i}"] = m.value
             exprs.append(f"count(*) FILTER (WHERE CAST({col} AS VARCHAR) = :v{i}) AS m{i}")
+        elif m.kind == "lateness_days":
+            exprs.append(f"avg(EXTRACT(EPOCH FROM ({col} - {_ident(m.since)})) / 86400.0) AS m{i}")
     sql = f"SELECT {', '.join(exprs)} FROM {_ident(table)} WHERE batch_date = CAST(:d AS DATE)"
     row = con.execute(text(sql), params).mappings().one()
     return dict(row)
@@ -140,43 +144,92 @@ def _rate(count: int | None, n: int) -> tuple[float | None, int | None]:
     return min(1.0, float(count) / n), n
 
 
+ROW_KINDS = ("null_rate", "log_mean", "log_std", "category_share", "lateness_days")
+
+
+def _value(m: MetricSpec, agg_value: Any, rows: int, facts: BatchFacts, quarantined: dict[str, int]
+           ) -> MetricValue | None:
+    if m.kind == "row_count":
+        return MetricValue(m.name, float(rows))
+    if m.kind == "null_rate":
+        nulls = int(agg_value or 0) + quarantined.get(m.column, 0)
+        return MetricValue(m.name, *_rate(nulls, facts.landed))
+    if m.kind == "duplicate_key_rate":
+        return MetricValue(m.name, *_rate(quarantined.get("duplicate_key", 0), facts.landed))
+    if m.kind == "quarantine_rate":
+        return MetricValue(m.name, *_rate(facts.quarantined, facts.landed))
+    if m.kind == "category_share":
+        return MetricValue(m.name, *_rate(int(agg_value or 0), rows))
+    if m.kind in ("log_mean", "log_std", "lateness_days"):
+        return MetricValue(m.name, None if agg_value is None else float(agg_value))
+    return None
+
+
+def _measure_source(con, dataset: str, source: str, table: str, specs: list[MetricSpec], batch_date: str
+                    ) -> tuple[list[MetricValue], BatchFacts]:
+    """The metrics of one landed source of the batch, and that source's ledger facts."""
+    row_specs = [m for m in specs if m.kind in ROW_KINDS]
+    null_columns = [m.column for m in specs if m.kind == "null_rate"]
+    facts = batch_facts(con, dataset, source, batch_date)
+    agg = _raw_aggregates(con, table, row_specs, batch_date) if _table_exists(con, table) else {}
+    quarantined = _quarantine_aggregates(con, dataset, source, null_columns, batch_date)
+    rows = int(agg.get("row_count") or 0)
+    index = {m.name: i for i, m in enumerate(row_specs)}
+    out = []
+    for m in specs:
+        value = _value(m, agg.get(f"m{index[m.name]}") if m.name in index else None, rows, facts, quarantined)
+        if value is not None:
+            out.append(value)
+    return out, facts
+
+
+def _source_tables(config: QualityConfig, raw_table: str) -> dict[str, str]:
+    """Raw table of every measured source: ``raw_table`` for the main one, the others in the same schema."""
+    tables = {config.source: raw_table}
+    others = [s for s in config.sources if s != config.source]
+    if others:
+        from dataops.datasets import load_dataset
+
+        schema = raw_table.rpartition(".")[0]
+        sources = load_dataset(config.dataset).sources
+        for source in others:
+            if source not in sources:
+                raise ValueError(f"quality metrics of {config.dataset!r} measure source {source!r}, which the "
+                                 f"dataset does not have (sources: {sorted(sources)})")
+            name = sources[source].raw_table.rpartition(".")[2]
+            tables[source] = f"{schema}.{name}" if schema else name
+    return tables
+
+
 def compute_batch_metrics(location_or_engine, config: QualityConfig, raw_table: str, batch_date: str
                           ) -> tuple[list[MetricValue], BatchFacts]:
     """The ``batch`` stage metrics of one batch, and the ledger facts behind them.
 
+    The facts are the main source's; ``rejected`` also lists the rejected files of every other measured
+    source (e.g. the chargeback label feed), so a contract break there is judged like one on the main feed.
+
     :param location_or_engine: a :class:`~dataops.warehouse.WarehouseLocation` or a SQLAlchemy engine.
     :param config: the dataset's quality configuration.
-    :param raw_table: the measured raw table, e.g. ``raw.transactions``.
+    :param raw_table: the measured raw table of the main source, e.g. ``raw.transactions`` (the other
+        sources' raw tables are taken from the dataset configuration, in the same schema).
     :param batch_date: ``YYYY-MM-DD``.
     """
     engine = _engine(location_or_engine)
     specs = config.stage("batch")
-    row_specs = [m for m in specs if m.kind in ("null_rate", "log_mean", "log_std", "category_share")]
-    null_columns = [m.column for m in specs if m.kind == "null_rate"]
+    tables = _source_tables(config, raw_table)
+    measured: dict[str, MetricValue] = {}
+    facts, other_rejected = BatchFacts(), []
     with engine.connect() as con:
-        facts = batch_facts(con, config.dataset, config.source, batch_date)
-        agg = _raw_aggregates(con, raw_table, row_specs, batch_date) if _table_exists(con, raw_table) else {}
-        quarantined = _quarantine_aggregates(con, config.dataset, config.source, null_columns, batch_date)
-    rows = int(agg.get("row_count") or 0)
-    landed = facts.landed
-    index = {m.name: i for i, m in enumerate(row_specs)}
-    out: list[MetricValue] = []
-    for m in specs:
-        agg_value = agg.get(f"m{index[m.name]}") if m.name in index else None
-        if m.kind == "row_count":
-            out.append(MetricValue(m.name, float(rows)))
-        elif m.kind == "null_rate":
-            nulls = int(agg_value or 0) + quarantined.get(m.column, 0)
-            out.append(MetricValue(m.name, *_rate(nulls, landed)))
-        elif m.kind == "duplicate_key_rate":
-            out.append(MetricValue(m.name, *_rate(quarantined.get("duplicate_key", 0), landed)))
-        elif m.kind == "quarantine_rate":
-            out.append(MetricValue(m.name, *_rate(facts.quarantined, landed)))
-        elif m.kind == "category_share":
-            out.append(MetricValue(m.name, *_rate(int(agg_value or 0), rows)))
-        elif m.kind in ("log_mean", "log_std"):
-            out.append(MetricValue(m.name, None if agg_value is None else float(agg_value)))
-    return out, facts
+        for source in config.sources:
+            own = [m for m in specs if config.source_of(m) == source]
+            values, source_facts = _measure_source(con, config.dataset, source, tables[source], own, batch_date)
+            measured.update({v.metric: v for v in values})
+            if source == config.source:
+                facts = source_facts
+            else:
+                other_rejected += source_facts.rejected
+    facts.rejected.extend(other_rejected)
+    return [measured[m.name] for m in specs if m.name in measured], facts
 
 
 def compute_score_metrics(location_or_engine, config: QualityConfig, batch_date: str, threshold: float,

@@ -24,3 +24,25 @@ def test_malformed_metric_is_named(tmp_path):
     bad.write_text("dataset: x\nmetrics:\n  oops: {kind: nope}\n")
     with pytest.raises(ValueError, match="oops"):
         load_quality_config("x", bad)
+
+
+def test_label_feed_metrics_are_configured_on_their_own_source():
+    cfg = load_quality_config("transactions")
+    assert cfg.sources == ("transactions", "chargebacks")
+    label = {m.name: m for m in cfg.stage("batch") if cfg.source_of(m) == "chargebacks"}
+    assert {m.kind for m in label.values()} == {"row_count", "lateness_days", "quarantine_rate"}
+    lateness = next(m for m in label.values() if m.kind == "lateness_days")
+    assert (lateness.since, lateness.column) == ("tx_ts", "reported_at")
+    assert cfg.source_of(cfg.metric("row_count")) == "transactions"
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("{kind: lateness_days, column: reported_at}", "needs 'since'"),
+    ("{kind: lateness_days, since: tx_ts}", "needs 'column'"),
+    ("{kind: score_mean, stage: post_score, source: chargebacks}", "only for batch-stage"),
+])
+def test_malformed_label_feed_metric_is_named(tmp_path, entry, message):
+    bad = tmp_path / "x.yaml"
+    bad.write_text(f"dataset: x\nmetrics:\n  late: {entry}\n")
+    with pytest.raises(ValueError, match=message):
+        load_quality_config("x", bad)
