@@ -34,14 +34,13 @@ check `make up` / the compose services are running.
 def smoke_stack():
     @task(doc_md="Put `smoke/day=<ds>/marker.json` into the landing bucket.")
     def write_s3_marker(ds=None) -> str:
-        import os
-
         from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
+        from dataops import settings
         from dataops.smoke import write_marker
 
         client = S3Hook(aws_conn_id="aws_default").get_conn()
-        return write_marker(client, os.environ.get("DATAOPS_LANDING_BUCKET", "landing"), ds)
+        return write_marker(client, settings.landing_bucket(), ds)
 
     @task(pool=WAREHOUSE_POOL, doc_md="Record the marker in `smoke.runs` (one row per day, replaced on rerun).")
     def record_in_warehouse(s3_key: str, ds=None) -> int:

@@ -13,6 +13,8 @@ from dataops.warehouse import WarehouseLocation
 
 REPO = Path(__file__).resolve().parents[2]
 HARD_PASSWORD = "p@ss:w/rd%#? with spaces"
+#: ``${...}`` substitutions of the GX project's config, set by the code that runs GX (not user settings)
+GX_SUBSTITUTIONS = {"DATAOPS_GX_WAREHOUSE_URL", "DATAOPS_GX_DATA_DOCS_DIR"}
 
 
 def test_get_uses_the_default_when_unset_or_empty(monkeypatch):
@@ -85,7 +87,9 @@ def test_no_module_reads_dataops_variables_directly():
         for path in (REPO / folder).rglob("*.py"):
             if path.name == "settings.py" and path.parent.name == "dataops":
                 continue
-            if pattern.search(path.read_text()):
+            text = "\n".join(line for line in path.read_text().splitlines()
+                             if not any(v in line for v in GX_SUBSTITUTIONS))
+            if pattern.search(text):
                 offenders.append(str(path.relative_to(REPO)))
     assert offenders == []
 
@@ -95,5 +99,4 @@ def test_every_dataops_variable_in_code_is_a_named_setting():
     for folder in ("include", "plugins", "dags", "scripts"):
         for path in (REPO / folder).rglob("*.py"):
             names |= set(re.findall(r"[\"'](DATAOPS_[A-Z0-9_]+)[\"']", path.read_text()))
-    internal = {"DATAOPS_GX_WAREHOUSE_URL", "DATAOPS_GX_DATA_DOCS_DIR"}  # GX config substitutions, set by code
-    assert names - internal - set(settings.SETTINGS) == set()
+    assert names - GX_SUBSTITUTIONS - set(settings.SETTINGS) == set()

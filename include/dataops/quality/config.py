@@ -15,13 +15,13 @@ judged by the gate too (a rejected label file is as critical as a rejected trans
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from dataops import settings
 from dataops.spc import MetricConfig
 
 KINDS = ("row_count", "null_rate", "duplicate_key_rate", "quarantine_rate", "log_mean", "log_std",
@@ -33,7 +33,7 @@ _REPO = Path(__file__).resolve().parents[3]
 
 def expectations_dir() -> Path:
     """``DATAOPS_EXPECTATIONS_DIR`` or the repository's ``expectations/`` folder."""
-    return Path(os.environ.get("DATAOPS_EXPECTATIONS_DIR", _REPO / "expectations"))
+    return settings.path("DATAOPS_EXPECTATIONS_DIR")
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ class QualityConfig:
 
 
 def _overrides() -> dict[str, Any]:
-    raw = os.environ.get("DATAOPS_QUALITY_SPC_OVERRIDES", "").strip()
+    raw = (settings.get("DATAOPS_QUALITY_SPC_OVERRIDES") or "").strip()
     if not raw:
         return {}
     data = json.loads(raw)

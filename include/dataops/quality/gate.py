@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from dataops import settings
 from dataops.quality.config import MetricSpec, QualityConfig, load_quality_config
 from dataops.quality.history import (
     HistoryRow,
@@ -55,7 +55,7 @@ SERIES_POINTS = 60
 
 def reports_dir() -> Path:
     """``DATAOPS_REPORTS_DIR`` (default ``.local/reports``), absolute."""
-    return Path(os.environ.get("DATAOPS_REPORTS_DIR", ".local/reports")).resolve()
+    return settings.path("DATAOPS_REPORTS_DIR")
 
 
 def contract_evaluation(batch_date: str, facts: BatchFacts) -> dict[str, Any]:

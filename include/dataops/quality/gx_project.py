@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from dataops import settings
 from dataops.quality.config import expectations_dir
 
 DATASOURCE = "warehouse"
@@ -40,9 +41,8 @@ def param(metric: str, part: str) -> str:
 
 def gx_root() -> Path:
     """The project root holding ``gx/`` (``DATAOPS_GX_PROJECT_DIR`` or ``expectations/``)."""
-    import os
 
-    return Path(os.environ.get("DATAOPS_GX_PROJECT_DIR", expectations_dir()))
+    return Path(settings.get("DATAOPS_GX_PROJECT_DIR") or expectations_dir())
 
 
 def contract_expectations() -> list:

@@ -6,6 +6,7 @@ import hashlib
 import os
 from typing import Any
 
+from dataops import settings
 from dataops.registry.errors import ArtifactIntegrityError
 
 DEFAULT_BUCKET = "models"
@@ -21,7 +22,7 @@ CONTENT_TYPES = {
 
 def artifact_bucket(bucket: str | None = None) -> str:
     """The artifact bucket: the argument, else env ``DATAOPS_ARTIFACT_BUCKET``, else ``models``."""
-    return bucket or os.environ.get("DATAOPS_ARTIFACT_BUCKET") or DEFAULT_BUCKET
+    return settings.artifact_bucket(bucket)
 
 
 def version_prefix(model_name: str, version: str) -> str:

@@ -14,17 +14,17 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
 import sys
 from typing import Any
 
+from dataops import settings
 from dataops.registry.errors import RegistryError
 
 
 def default_actor() -> str:
     """``DATAOPS_ACTOR`` or the OS user name."""
     try:
-        return os.environ.get("DATAOPS_ACTOR") or getpass.getuser()
+        return settings.get("DATAOPS_ACTOR") or getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
 
@@ -37,7 +37,7 @@ def add_registry_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--registry-url", default=None,
                         help="SQLAlchemy URL of the registry DB (default: env DATAOPS_REGISTRY_URL, else the "
                              "warehouse)")
-    parser.add_argument("--schema", default=os.environ.get("DATAOPS_REGISTRY_SCHEMA", "registry"),
+    parser.add_argument("--schema", default=settings.get("DATAOPS_REGISTRY_SCHEMA"),
                         help="registry schema (table prefix on SQLite)")
     parser.add_argument("--bucket", default=None, help="artifact bucket (default: env DATAOPS_ARTIFACT_BUCKET)")
     parser.add_argument("--actor", default=default_actor(), help="who is acting (recorded)")
@@ -47,14 +47,14 @@ def s3_client_from_env() -> Any:
     """A boto3 S3 client for ``DATAOPS_S3_ENDPOINT_URL`` (or AWS when unset)."""
     import boto3
 
-    return boto3.client("s3", endpoint_url=os.environ.get("DATAOPS_S3_ENDPOINT_URL") or None)
+    return boto3.client("s3", endpoint_url=settings.get("DATAOPS_S3_ENDPOINT_URL"))
 
 
 def registry_engine(url: str | None = None) -> Any:
     """Engine of the registry DB: ``url``, env ``DATAOPS_REGISTRY_URL``, else the warehouse."""
     import sqlalchemy as sa
 
-    url = url or os.environ.get("DATAOPS_REGISTRY_URL")
+    url = url or settings.get("DATAOPS_REGISTRY_URL")
     if url:
         kwargs = {"poolclass": sa.pool.NullPool} if url.startswith("duckdb") else {}
         return sa.create_engine(url, **kwargs)
@@ -67,7 +67,7 @@ def registry_from_args(args: argparse.Namespace) -> Any:
     """Build the :class:`ModelRegistry` the options describe."""
     from dataops.registry.registry import ModelRegistry
 
-    model = args.model or os.environ.get("DATAOPS_MODEL_NAME") or getattr(args, "dataset", None) or "transactions"
+    model = args.model or settings.get("DATAOPS_MODEL_NAME") or getattr(args, "dataset", None) or "transactions"
     return ModelRegistry(registry_engine(args.registry_url), s3_client_from_env(), model,
                          bucket=args.bucket, schema=args.schema)
 

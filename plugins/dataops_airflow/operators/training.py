@@ -10,11 +10,12 @@ under the DAG run's key, and the task's result is read back from the registry by
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from airflow.sdk import BaseOperator
+
+from dataops import settings
 
 #: The run key of the task's DAG run (templated): what makes training and decisions idempotent per run.
 RUN_KEY = "{{ dag.dag_id }}/{{ run_id }}"
@@ -107,7 +108,7 @@ def training_operator(task_id: str, *, dataset: str, request: Any, run_key: str 
 
     Reading an environment variable at parse time is cheap and does no I/O; connections are read at run time.
     """
-    if os.environ.get("DATAOPS_TRAINING_RUNNER", "inprocess") != "docker":
+    if settings.get("DATAOPS_TRAINING_RUNNER") != "docker":
         return TrainInProcessOperator(task_id=task_id, dataset=dataset, request=request, run_key=run_key, **kwargs)
     from dataops_airflow.operators.training_docker import TrainInDockerOperator
 
@@ -131,8 +132,8 @@ def container_environment() -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": "{{ conn.aws_default.login }}",
         "AWS_SECRET_ACCESS_KEY": "{{ conn.aws_default.password }}",
         "AWS_DEFAULT_REGION": "{{ conn.aws_default.extra_dejson.get('region_name', 'us-east-1') }}",
-        "DATAOPS_ARTIFACT_BUCKET": os.environ.get("DATAOPS_ARTIFACT_BUCKET", "models"),
-        "DATAOPS_CODE_REVISION": os.environ.get("DATAOPS_CODE_REVISION", "unknown"),
+        "DATAOPS_ARTIFACT_BUCKET": settings.artifact_bucket(),
+        "DATAOPS_CODE_REVISION": settings.get("DATAOPS_CODE_REVISION") or "unknown",
         # the image's entrypoint would otherwise wait for an Airflow metadata database
         "CONNECTION_CHECK_MAX_COUNT": "0",
     }

@@ -9,6 +9,7 @@ from typing import Any
 from airflow.providers.docker.operators.docker import DockerOperator
 from docker.types import Mount
 
+from dataops import settings
 from dataops_airflow.operators.training import registered_training, train_command
 
 
@@ -24,8 +25,8 @@ class TrainInDockerOperator(DockerOperator):
     template_fields: Sequence[str] = (*DockerOperator.template_fields, "request", "run_key")
 
     def __init__(self, *, dataset: str, request: Any, run_key: str, **kwargs) -> None:
-        kwargs.setdefault("image", os.environ.get("DATAOPS_DOCKER_IMAGE", "dataops-suite:latest"))
-        kwargs.setdefault("network_mode", os.environ.get("DATAOPS_DOCKER_NETWORK", "bridge"))
+        kwargs.setdefault("image", settings.get("DATAOPS_DOCKER_IMAGE"))
+        kwargs.setdefault("network_mode", settings.get("DATAOPS_DOCKER_NETWORK"))
         kwargs.setdefault("docker_url", os.environ.get("DOCKER_HOST", "unix://var/run/docker.sock"))
         super().__init__(command=None, entrypoint=[], mounts=[Mount(target="/tmp/dataops", source=None, type="tmpfs")],
                          mount_tmp_dir=False, auto_remove="success", **kwargs)

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from dataops.datasets import load_dataset
-from dataops.ingest.rules import postgres_type, sql_type
 from dataops.ingest.tables import ensure_raw_tables
 from dataops.warehouse import StagedLoad, Warehouse, WarehouseLocation, open_warehouse
 
@@ -33,8 +32,7 @@ def create(where) -> Warehouse:
     """Empty raw layer (same DDL as the ingest)."""
     warehouse = warehouse_of(where)
     with warehouse.connect() as con:
-        ensure_raw_tables(con, load_dataset("transactions").sources["transactions"],
-                          postgres_type if warehouse.kind == "postgres" else sql_type)
+        ensure_raw_tables(con, load_dataset("transactions").sources["transactions"])
     return warehouse
 
 
