@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import smtplib
+import sys
+import time
 from email.message import EmailMessage
 from pathlib import Path
 
+from dataops.devstack import processes
 from dataops.devstack.settings import StackSettings, stack_env, write_env_file
 from dataops.devstack.smtp_sink import MailSink
 
@@ -27,6 +31,7 @@ def test_stack_env_points_everything_at_loopback_and_the_state_folder(tmp_path):
     assert (smtp["host"], smtp["port"]) == ("127.0.0.1", 2626)
     warehouse = json.loads(env["AIRFLOW_CONN_WAREHOUSE_DEFAULT"])
     assert warehouse == {"conn_type": "duckdb", "host": str(tmp_path / "state" / "warehouse.duckdb")}
+    assert settings.s3_dir == tmp_path / "state" / "s3"
 
 
 def test_env_file_is_sourceable_and_documented(tmp_path):
@@ -51,3 +56,15 @@ def test_mail_sink_stores_each_message_as_eml(tmp_path):
         assert len(files) == 2
         assert sink.messages()[0]["Subject"] == "hello"
         assert sink.messages()[1].get_content().strip() == "body text"
+
+
+def test_stop_returns_as_soon_as_a_service_started_by_this_process_exits(tmp_path):
+    # `make demo` starts and stops the services from one Python process: the stopped child must be reaped,
+    # not waited for until the timeout (a zombie still "exists") and then killed.
+    processes.start("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"], dict(os.environ),
+                    tmp_path / "run", tmp_path / "logs")
+    assert processes.running("sleeper", tmp_path / "run")
+    began = time.monotonic()
+    assert processes.stop("sleeper", tmp_path / "run", timeout=10)
+    assert time.monotonic() - began < 5
+    assert not processes.running("sleeper", tmp_path / "run")

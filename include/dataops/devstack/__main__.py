@@ -24,14 +24,16 @@ def _env(settings: StackSettings) -> dict[str, str]:
 
 
 def start_services(settings: StackSettings, *, airflow: bool) -> dict[str, str]:
-    """Start the S3 endpoint and the SMTP sink (and ``airflow standalone`` when asked)."""
+    """Start the S3 endpoint (kept on disk under ``settings.s3_dir``) and the SMTP sink (and
+    ``airflow standalone`` when asked)."""
     env = _env(settings)
-    for folder in (settings.airflow_home, settings.mail_dir, settings.log_dir, settings.run_dir):
+    for folder in (settings.airflow_home, settings.mail_dir, settings.s3_dir, settings.log_dir, settings.run_dir):
         folder.mkdir(parents=True, exist_ok=True)
     write_env_file(settings)
     py = sys.executable
     wanted = {
-        "s3": ([py, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(settings.s3_port)], settings.s3_port, 60),
+        "s3": ([py, "-m", "dataops.devstack.s3_server", "--port", str(settings.s3_port),
+                "--dir", str(settings.s3_dir)], settings.s3_port, 60),
         "smtp": ([py, "-m", "dataops.devstack.smtp_sink", "--port", str(settings.smtp_port),
                   "--dir", str(settings.mail_dir)], settings.smtp_port, 30),
     }
@@ -80,7 +82,7 @@ def where_to_look(settings: StackSettings, ui_running: bool) -> str:
         ui,
         f"Mail folder:  {settings.mail_dir}  (every alert email as an .eml file)",
         f"Warehouse:    {settings.warehouse_path}  (DuckDB)",
-        f"S3 endpoint:  {settings.s3_endpoint}  (buckets landing, models)",
+        f"S3 endpoint:  {settings.s3_endpoint}  (buckets landing, models; objects kept in {settings.s3_dir})",
         f"Shell env:    source {settings.state / 'stack.env'}  (to use the airflow CLI)",
     ])
 

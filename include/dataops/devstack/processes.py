@@ -65,10 +65,21 @@ def stop(name: str, run_dir: Path, timeout: float = 15.0) -> bool:
         return False
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            os.killpg(pid, 0)
-        except ProcessLookupError:
+        if _group_gone(pid):
             return True
-        time.sleep(0.2)
+        time.sleep(0.1)
     os.killpg(pid, signal.SIGKILL)
     return True
+
+
+def _group_gone(pid: int) -> bool:
+    """True once no process of the group led by ``pid`` is left."""
+    try:  # a child of this process stays a zombie (and its group alive) until it is reaped
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass  # not our child: whoever started it reaps it
+    try:
+        os.killpg(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False

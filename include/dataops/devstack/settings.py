@@ -55,6 +55,11 @@ class StackSettings:
         return self.state / "warehouse.duckdb"
 
     @property
+    def s3_dir(self) -> Path:
+        """Where the local S3 endpoint keeps its buckets and objects (see ``dataops.devstack.s3_server``)."""
+        return self.state / "s3"
+
+    @property
     def run_dir(self) -> Path:
         return self.state / "run"
 
