@@ -87,10 +87,21 @@ class AirflowApi:
 
     def backfill(self, dag_id: str, from_date: str, to_date: str, *, max_active_runs: int = 1,
                  reprocess: str = "none", conf: dict | None = None) -> dict:
-        """Create a backfill: the scheduler creates and runs one run per schedule interval in the range."""
-        return self.request("POST", "/api/v2/backfills", json={
-            "dag_id": dag_id, "from_date": from_date, "to_date": to_date, "max_active_runs": max_active_runs,
-            "reprocess_behavior": reprocess, "dag_run_conf": conf or {}})
+        """Create a backfill: the scheduler creates and runs one run per schedule interval in the range.
+
+        On SQLite the API server refuses (503 "database is locked") while the scheduler writes at the same
+        moment: that answer is retried a few times.
+        """
+        body = {"dag_id": dag_id, "from_date": from_date, "to_date": to_date, "max_active_runs": max_active_runs,
+                "reprocess_behavior": reprocess, "dag_run_conf": conf or {}}
+        for attempt in range(10):
+            try:
+                return self.request("POST", "/api/v2/backfills", json=body)
+            except AirflowApiError as err:
+                if " 503 " not in str(err) or attempt == 9:
+                    raise
+                time.sleep(1 + attempt)
+        raise AssertionError("unreachable")
 
     def runs(self, dag_id: str, *, limit: int = 100) -> list[dict]:
         return self.request("GET", f"/api/v2/dags/{dag_id}/dagRuns",

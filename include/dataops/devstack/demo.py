@@ -2,7 +2,7 @@
 
 1. The simulator lands the 90 days before today (transactions and chargebacks, faults on a few days) in the
    local S3 -- except yesterday's batch, which "arrives late".
-2. History: the first 80 days go through the same core steps as the pipeline's tasks without the scheduler
+2. History: the first 84 days go through the same core steps as the pipeline's tasks without the scheduler
    (ingest, one dbt build, SPC metric history), and a first champion is trained on them (bootstrap).
 3. Airflow starts (API server, scheduler, DAG processor, triggerer; LocalExecutor). The Value Pipeline is
    unpaused -- its scheduler run for yesterday waits in its sensor for the late batch -- and a backfill of
@@ -34,9 +34,9 @@ DATASET = "transactions"
 VALUE_DAG = f"value_pipeline_{DATASET}"
 INNOVATION_DAG = "innovation_pipeline"
 DAYS = 90
-HISTORY_DAYS = 80
+HISTORY_DAYS = 84
 #: day offset -> simulator fault (all among the days the scheduler runs)
-FAULTS = {82: "volume_drop", 84: "amount_shift", 86: "schema_change:renamed"}
+FAULTS = {85: "volume_drop", 86: "amount_shift", 87: "schema_change:renamed"}
 #: tasks whose failure is a data-quality verdict (anything else failing is a defect of the demo)
 QUALITY_TASKS = {"quality.spc_gate", "score.score_metrics"}
 
@@ -160,8 +160,8 @@ def wait_for_runs(api: AirflowApi, dag_id: str, count: int, *, run_type: str | N
     while True:
         finished = [r for r in runs_of(api, dag_id, run_type) if r["state"] in ("success", "failed")]
         for r in finished:
-            if r["run_id"] not in seen:
-                seen.add(r["run_id"])
+            if r["dag_run_id"] not in seen:
+                seen.add(r["dag_run_id"])
                 echo(run_line(api, dag_id, r))
         if len(finished) >= count:
             return finished
@@ -178,8 +178,8 @@ def duration(run: dict) -> float:
 
 
 def run_line(api: AirflowApi, dag_id: str, run: dict) -> str:
-    failed = [t["task_id"] for t in api.task_instances(dag_id, run["run_id"]) if t["state"] == "failed"]
-    what = (run.get("logical_date") or run["run_id"])[:10]
+    failed = [t["task_id"] for t in api.task_instances(dag_id, run["dag_run_id"]) if t["state"] == "failed"]
+    what = (run.get("logical_date") or run["dag_run_id"])[:10]
     extra = f" (failed: {', '.join(failed)})" if failed else ""
     return f"    {dag_id} {what} [{run['run_type']}]: {run['state']} in {duration(run):.0f}s{extra}"
 
@@ -190,9 +190,9 @@ def outcome_table(demo: Demo, api: AirflowApi) -> list[str]:
     faults = {demo.day(o): f for o, f in FAULTS.items()}
     for run in sorted(runs_of(api, VALUE_DAG), key=lambda r: r.get("logical_date") or ""):
         d = (run.get("logical_date") or "")[:10]
-        failed = {t["task_id"] for t in api.task_instances(VALUE_DAG, run["run_id"]) if t["state"] == "failed"}
+        failed = {t["task_id"] for t in api.task_instances(VALUE_DAG, run["dag_run_id"]) if t["state"] == "failed"}
         if run["state"] == "success":
-            scored = api.xcom(VALUE_DAG, run["run_id"], "score.score_champion") or {}
+            scored = api.xcom(VALUE_DAG, run["dag_run_id"], "score.score_champion") or {}
             outcome = f"scored by champion {scored.get('model_version', '?')} ({scored.get('rows', '?')} rows)"
         elif failed and failed <= QUALITY_TASKS:
             outcome = "stopped by the quality gate"
@@ -215,10 +215,10 @@ def run_demo(demo: Demo, start_airflow) -> int:
     with demo.step("Starting Airflow: API server, scheduler, DAG processor, triggerer"):
         start_airflow()
         api = connect_api(demo)
-    api.set_paused(VALUE_DAG, False)
-    say(f"- Value Pipeline unpaused: its scheduled run for {demo.day(last)} waits for that (late) batch")
-    with demo.step(f"Backfill {demo.day(HISTORY_DAYS)}..{demo.day(last - 1)} through the scheduler"):
+    with demo.step(f"Backfill {demo.day(HISTORY_DAYS)}..{demo.day(last - 1)} through the scheduler, one day at a time"):
         api.backfill(VALUE_DAG, f"{demo.day(HISTORY_DAYS)}T00:00:00Z", f"{demo.day(last - 1)}T00:00:00Z")
+        api.set_paused(VALUE_DAG, False)
+        say(f"    (unpaused: the scheduled run for {demo.day(last)} waits for that late batch)")
         wait_for_runs(api, VALUE_DAG, last - HISTORY_DAYS, run_type="backfill", echo=say)
     with demo.step("Innovation Pipeline unpaused: the scheduler starts its weekly run"):
         api.set_paused(INNOVATION_DAG, False)
@@ -239,6 +239,7 @@ def main() -> int:
     stack = StackSettings.from_env()
     stack.log_dir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(filename=stack.log_dir / "demo.log", level=logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     demo = Demo(stack)
     print(f"make demo: {DAYS} simulated days; progress below, details in {demo.log_path}")
     code = run_demo(demo, lambda: start_services(stack, airflow=True))
