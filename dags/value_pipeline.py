@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import dag, task, task_group
+from airflow.sdk import CronDataIntervalTimetable, dag, task, task_group
 
 from dataops_airflow.assets import score_drift_asset, table_asset
 from dataops_airflow.dbt_group import dbt_transform_group
@@ -53,9 +53,10 @@ DEFAULT_ARGS = {
 def build_value_pipeline(dataset: str, spec: dict):
     @dag(
         dag_id=f"value_pipeline_{dataset}",
-        schedule="@daily",
+        # a day's batch is processed once the day is over: ds = the interval start = the batch date
+        schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
         start_date=datetime(2026, 1, 1),
-        catchup=True,
+        catchup=False,
         max_active_runs=1,
         dagrun_timeout=timedelta(hours=6),
         default_args=DEFAULT_ARGS,

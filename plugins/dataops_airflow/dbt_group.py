@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+from cosmos.constants import PRODUCER_WATCHER_TASK_ID, ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
 from dataops import settings
 from dataops_airflow.dbt_profile import WarehouseProfileMapping
@@ -35,7 +35,13 @@ def dbt_transform_group(
     warehouse_conn_id: str = "warehouse_default",
     default_args: dict | None = None,
 ) -> DbtTaskGroup:
-    """Build the dbt models in ``select`` (and their tests, `dbt build` per model) for one batch date.
+    """Build the dbt models in ``select`` (and their tests) for one batch date: one ``dbt build``, one task per
+    model to watch it.
+
+    cosmos's WATCHER mode: the producer task runs a single ``dbt build`` of the selection (dbt's start-up and
+    parse paid once, not once per model); each model has a deferrable sensor task that turns green or red with
+    that model, so the grid still shows every model. Only the producer writes the warehouse, so only it is in
+    the ``warehouse`` pool (the sensors wait on the triggerer and hold no slot).
 
     :param group_id: the task group's id.
     :param select: dbt selectors, e.g. ``["+fct_transaction_features"]``.
@@ -43,15 +49,18 @@ def dbt_transform_group(
     :param warehouse_conn_id: Airflow connection the dbt profile is built from.
     :param default_args: default arguments for the group's tasks (retries, owner, ...).
     """
-    return DbtTaskGroup(
+    group = DbtTaskGroup(
         group_id=group_id,
         project_config=ProjectConfig(dbt_project_path=DBT_PROJECT_DIR, manifest_path=MANIFEST,
                                      project_name="dataops"),
         profile_config=profile_config(warehouse_conn_id),
-        execution_config=ExecutionConfig(execution_mode=ExecutionMode.LOCAL,
+        execution_config=ExecutionConfig(execution_mode=ExecutionMode.WATCHER,
                                          invocation_mode=InvocationMode.DBT_RUNNER),
         render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, select=select,
-                                   test_behavior=TestBehavior.BUILD),
-        operator_args={"vars": {"batch_date": batch_date}, "install_deps": False, "pool": WAREHOUSE_POOL},
+                                   test_behavior=TestBehavior.AFTER_EACH),
+        operator_args={"vars": {"batch_date": batch_date}, "install_deps": False, "poke_interval": 2},
         default_args=default_args or {},
     )
+    producer = group.children[f"{group_id}.{PRODUCER_WATCHER_TASK_ID}"]
+    producer.pool = WAREHOUSE_POOL
+    return group

@@ -111,8 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         env = start_services(settings, airflow=False)
         try:
             migrate(env)
-            demo = settings.repo / "scripts" / "demo.py"
-            result = subprocess.run([sys.executable, str(demo)], env=env, cwd=settings.repo)
+            result = subprocess.run([sys.executable, "-m", "dataops.devstack.demo"], env=env, cwd=settings.repo)
         finally:
             if not was_up:
                 stop_services(settings)
