@@ -29,11 +29,13 @@ WAREHOUSE_FREE = {
     "send_email": "smoke check: SMTP only",
     "promote_or_reject": "moves a registry alias (registry_default), reads no warehouse table",
     "rollback_champion": "moves a registry alias (registry_default), reads no warehouse table",
+    "dbt_producer_watcher_done": "cosmos's empty gate after the dbt build (the producer itself is in the pool)",
 }
 
 #: Tasks known to open the warehouse: they must exist (so the rule is never checked on nothing).
 WAREHOUSE_TASKS = ("plan_training", "train_challenger", "evaluate_challenger", "review_shadow_challenger",
-                   "signal_score_drift", "spc_gate", "score_champion", "record_in_warehouse", "apply_label")
+                   "signal_score_drift", "spc_gate", "score_champion", "record_in_warehouse", "apply_label",
+                   "dbt_producer_watcher")
 
 
 @pytest.fixture(scope="module")
