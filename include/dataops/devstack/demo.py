@@ -198,7 +198,8 @@ def outcome_table(demo: Demo, api: AirflowApi) -> list[str]:
             outcome = "stopped by the quality gate"
         else:
             outcome = f"FAILED: {', '.join(sorted(failed)) or run['state']}"
-        lines.append(f"{d:10s}  {faults.get(d, '-'):22s} {outcome:38s} {run['run_type']:10s} {duration(run):.0f}s")
+        note = "  (waited for its batch)" if run["run_type"] == "scheduled" else ""
+        lines.append(f"{d:10s}  {faults.get(d, '-'):22s} {outcome:38s} {run['run_type']:10s} {duration(run):.0f}s{note}")
     return lines
 
 
