@@ -53,7 +53,7 @@ from dataops.datasets.config import DatasetConfig
 from dataops.ingest import ingest_batch, landing
 from dataops.scoring import score_batch
 from dataops.simulator import S3Sink, SimConfig, Simulator, land_day
-from dataops.warehouse import WarehouseLocation
+from dataops.warehouse import WarehouseLocation, open_warehouse
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_PROJECT = REPO / "dbt_project"
@@ -323,7 +323,7 @@ def bench_scoring(cfg: DatasetConfig, day: str, location: WarehouseLocation, mod
 
     columns = ", ".join([cfg.id_column, *model.features])
     with measured() as whole:  # the unchunked way: the whole day in pandas, then one matrix
-        with location.duckdb_connection(read_only=True) as con:
+        with open_warehouse(location).connect() as con:
             frame = con.execute(f"SELECT {columns} FROM {cfg.feature_table} WHERE batch_date = CAST(? AS DATE) "
                                 f"ORDER BY {cfg.id_column}", [day]).df()
             stored = con.execute("SELECT score FROM marts.predictions WHERE dataset = ? AND batch_date = CAST(? AS DATE) "
@@ -398,7 +398,7 @@ def main() -> None:
             _say("scoring")
             score_rows, scored = bench_scoring(cfg, day, location, model, chunk_sizes)
             rows += score_rows
-            with location.duckdb_connection(read_only=True) as con:
+            with open_warehouse(location).connect() as con:
                 features = con.execute(f"SELECT count(*) FROM {cfg.feature_table} WHERE batch_date = ?",
                                        [day]).fetchone()[0]
         finally:

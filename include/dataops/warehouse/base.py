@@ -103,8 +103,17 @@ class Warehouse(ABC):
 
     # -- connections ---------------------------------------------------------------------------------------
     @abstractmethod
-    def connect(self) -> Any:
-        """A context manager yielding a :class:`Connection` (closed on exit)."""
+    def _open(self) -> Any:
+        """A new open connection with the conventions of :class:`Connection` (and ``close()``)."""
+
+    @contextmanager
+    def connect(self) -> Iterator[Any]:
+        """A :class:`Connection`, closed on exit."""
+        con = self._open()
+        try:
+            yield con
+        finally:
+            con.close()
 
     @abstractmethod
     def staging(self) -> Any:

@@ -29,20 +29,12 @@ class DuckDBWarehouse(Warehouse):
     kind = "duckdb"
     default_schema = "main"
 
-    def _connect(self, read_only: bool = False) -> Any:
+    def _open(self) -> Any:
         import duckdb
 
         path = str(self.location.path)
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        return duckdb.connect(path, read_only=read_only)
-
-    @contextmanager
-    def connect(self) -> Iterator[Any]:
-        con = self._connect()
-        try:
-            yield con
-        finally:
-            con.close()
+        return duckdb.connect(path)
 
     @contextmanager
     def staging(self) -> Iterator[Any]:
@@ -51,7 +43,7 @@ class DuckDBWarehouse(Warehouse):
             yield con
 
     def stream(self, sql: str, params: Params = None, *, batch_size: int = 100_000) -> Iterator[Any]:
-        con = self._connect()
+        con = self._open()
         try:
             # .sql(...).to_arrow_reader streams; .execute(...).to_arrow_reader would copy the whole result first.
             reader = con.sql(sql, params=list(params) if params else None).to_arrow_reader(batch_size)

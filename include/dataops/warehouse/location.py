@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,17 +94,3 @@ class WarehouseLocation:
             kwargs.setdefault("poolclass", NullPool)
             return create_engine("duckdb://", creator=duckdb_creator(self.path), **kwargs)
         return create_engine(self.sqlalchemy_url, **kwargs)
-
-    @contextmanager
-    def duckdb_connection(self, read_only: bool = False) -> Iterator[Any]:
-        """A native DuckDB connection (fast path for bulk work), closed on exit."""
-        if self.kind != "duckdb":
-            raise RuntimeError("duckdb_connection() needs a DuckDB warehouse")
-        import duckdb
-
-        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-        con = duckdb.connect(self.path, read_only=read_only)
-        try:
-            yield con
-        finally:
-            con.close()

@@ -86,13 +86,8 @@ class PostgresWarehouse(Warehouse):
         return psycopg2.connect(host=loc.host, port=loc.port, user=loc.user, password=loc.password,
                                 dbname=loc.database)
 
-    @contextmanager
-    def connect(self) -> Iterator[PostgresConnection]:
-        con = PostgresConnection(self._raw())
-        try:
-            yield con
-        finally:
-            con.close()
+    def _open(self) -> PostgresConnection:
+        return PostgresConnection(self._raw())
 
     @contextmanager
     def staging(self) -> Iterator[Any]:
