@@ -39,14 +39,31 @@ def test_docker_runner_runs_the_same_command_in_the_project_image(monkeypatch):
     assert op.mount_tmp_dir is False
     assert [(m["Target"], m["Type"]) for m in op.mounts] == [("/tmp/dataops", "tmpfs")]
     env = op.environment
-    for name in ("DATAOPS_WAREHOUSE_URL", "DATAOPS_REGISTRY_URL", "DATAOPS_S3_ENDPOINT_URL",
-                 "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "DATAOPS_ARTIFACT_BUCKET"):
+    for name in ("DATAOPS_S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "DATAOPS_ARTIFACT_BUCKET"):
         assert name in env, name
     # secrets are rendered from Airflow connections at run time, never baked into the DAG
     assert env["AWS_SECRET_ACCESS_KEY"] == "{{ conn.aws_default.password }}"
-    assert "conn.warehouse_default.password" in env["DATAOPS_WAREHOUSE_URL"]
-    assert "conn.registry_default" in env["DATAOPS_REGISTRY_URL"]
+    assert not any("password" in v and "conn." not in v for v in env.values())
     assert env["CONNECTION_CHECK_MAX_COUNT"] == "0"
+
+
+def test_container_database_urls_come_from_the_connections_escaped(monkeypatch):
+    """The container's warehouse and registry URLs are built at run time by the one URL builder."""
+    import json
+
+    import sqlalchemy as sa
+
+    from dataops_airflow.operators.training import service_urls
+
+    password = "p@ss:w/rd%# x"
+    conn = {"conn_type": "postgres", "host": "db", "port": 5432, "login": "etl", "password": password,
+            "schema": "warehouse"}
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE_DEFAULT", json.dumps(conn))
+    monkeypatch.setenv("AIRFLOW_CONN_REGISTRY_DEFAULT", json.dumps(conn))
+    urls = service_urls()
+    for name in ("DATAOPS_WAREHOUSE_URL", "DATAOPS_REGISTRY_URL"):
+        url = sa.engine.make_url(urls[name])
+        assert (url.username, url.password, url.host, url.database) == ("etl", password, "db", "warehouse")
 
 
 

@@ -116,18 +116,11 @@ def training_operator(task_id: str, *, dataset: str, request: Any, run_key: str 
                                  environment=container_environment(), **kwargs)
 
 
-def _url(conn_id: str) -> str:
-    c = f"conn.{conn_id}"
-    return (f"postgresql+psycopg2://{{{{ {c}.login }}}}:{{{{ {c}.password }}}}@{{{{ {c}.host }}}}:"
-            f"{{{{ {c}.port or 5432 }}}}/{{{{ {c}.schema }}}}")
-
-
 def container_environment() -> dict[str, str]:
-    """Environment of the training container, rendered from Airflow connections at run time (so no secret
-    is stored in the serialized DAG; rendered values are masked in the UI)."""
+    """Environment of the training container that does not name a database, rendered from the ``aws_default``
+    connection at run time (so no secret is stored in the serialized DAG; rendered values are masked in the UI).
+    The warehouse and registry URLs are added at run time by :func:`service_urls`."""
     return {
-        "DATAOPS_WAREHOUSE_URL": _url("warehouse_default"),
-        "DATAOPS_REGISTRY_URL": _url("registry_default"),
         "DATAOPS_S3_ENDPOINT_URL": "{{ conn.aws_default.extra_dejson.get('endpoint_url', '') }}",
         "AWS_ACCESS_KEY_ID": "{{ conn.aws_default.login }}",
         "AWS_SECRET_ACCESS_KEY": "{{ conn.aws_default.password }}",
@@ -137,3 +130,13 @@ def container_environment() -> dict[str, str]:
         # the image's entrypoint would otherwise wait for an Airflow metadata database
         "CONNECTION_CHECK_MAX_COUNT": "0",
     }
+
+
+def service_urls(warehouse_conn_id: str = "warehouse_default", registry_conn_id: str = "registry_default"
+                 ) -> dict[str, str]:
+    """``DATAOPS_WAREHOUSE_URL`` and ``DATAOPS_REGISTRY_URL`` for a process outside Airflow, built from the
+    connections by the one URL builder (user and password escaped)."""
+    from dataops_airflow.hooks import RegistryHook, WarehouseHook
+
+    return {"DATAOPS_WAREHOUSE_URL": WarehouseHook(warehouse_conn_id).get_location().sqlalchemy_url,
+            "DATAOPS_REGISTRY_URL": RegistryHook(registry_conn_id).sqlalchemy_url()}

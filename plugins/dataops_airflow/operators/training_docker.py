@@ -10,7 +10,7 @@ from airflow.providers.docker.operators.docker import DockerOperator
 from docker.types import Mount
 
 from dataops import settings
-from dataops_airflow.operators.training import registered_training, train_command
+from dataops_airflow.operators.training import registered_training, service_urls, train_command
 
 
 class TrainInDockerOperator(DockerOperator):
@@ -40,5 +40,6 @@ class TrainInDockerOperator(DockerOperator):
 
     def execute(self, context) -> dict:
         self.command = self.container_command()
+        self.environment = {**(self.environment or {}), **service_urls()}
         super().execute(context)  # its return value (the log's last line) is not the result
         return registered_training(self.run_key, self.dataset)
