@@ -247,14 +247,17 @@ def migrate(s: ProdLocalSettings, env: dict[str, str], pool_slots: int = 1) -> N
                    env=env, check=True, stdout=subprocess.DEVNULL)
 
 
-def up(s: ProdLocalSettings, timeout: float = 240) -> dict[str, str]:
-    """Create the databases, migrate, start S3, SMTP and every Airflow process; the environment they run with."""
+def up(s: ProdLocalSettings, timeout: float = 240, extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """Create the databases, migrate, start S3, SMTP and every Airflow process; the environment they run with.
+
+    :param extra_env: more variables (the end-to-end tests shorten sensor timeouts and heartbeats).
+    """
     from dataops.devstack import processes
 
     for folder in (s.airflow_home, s.mail_dir, s.s3_dir, s.log_dir, s.run_dir, s.state / "reports"):
         folder.mkdir(parents=True, exist_ok=True)
     ensure_databases(s)
-    env = full_env(s)
+    env = {**full_env(s), **(extra_env or {})}
     migrate(s, env)
     for name, (argv, port) in service_commands(s).items():
         if processes.running(name, s.run_dir):
