@@ -13,7 +13,7 @@ import pytest
 
 from dataops.devstack.airflow_api import AirflowApi
 from dataops.devstack.demo import VALUE_DAG
-from tests.e2e.harness import SENSOR_TIMEOUT, Observed, Scenario, mails, table_checksums
+from tests.e2e.harness import SENSOR_TIMEOUT, Observed, Scenario, full_log, mails, table_checksums
 
 #: the module fixture plays the whole scenario inside the first test's time budget
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(3600)]
@@ -58,7 +58,7 @@ def test_fault_days_stop_at_the_gate_with_the_finding(e2e: Stack):
         assert run["state"] == "failed", (ds, fault)
         assert states[GATE] == "failed", (ds, fault, states)
         assert all(states.get(t) not in ("success", "running") for t in SCORING), (ds, fault, states)
-        log = e2e.api.log(VALUE_DAG, run["dag_run_id"], GATE, 1)
+        log = full_log(e2e.api, VALUE_DAG, run["dag_run_id"], GATE, 1)
         assert f"critical finding(s) on transactions {ds}" in log, (ds, fault, log[-2000:])
         findings = [m for m in FINDING.finditer(log) if m["ds"] == ds]
         assert findings, (ds, fault, log[-2000:])
@@ -98,7 +98,8 @@ def test_the_sensor_waits_in_reschedule_mode_and_a_late_batch_times_out(e2e: Sta
     assert "up_for_reschedule" in e2e.observed.sensor_states, e2e.observed.sensor_states
     late = e2e.observed.late_run
     assert late["logical_date"][:10] == e2e.scenario.late_day and late["state"] == "failed"
-    log = e2e.api.log(VALUE_DAG, late["dag_run_id"], "ingest.wait_for_transactions", 1)
+    log = full_log(e2e.api, VALUE_DAG, late["dag_run_id"], "ingest.wait_for_transactions", 1)
+    assert "marking task as UP_FOR_RESCHEDULE" in log
     assert f"Batch transactions {e2e.scenario.late_day} is late" in log, log[-1500:]
     assert f"did not appear within {SENSOR_TIMEOUT}s" in log
 

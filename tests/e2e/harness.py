@@ -40,9 +40,11 @@ SENSOR_TIMEOUT = 120
 E2E_ENV = {"DATAOPS_SENSOR_TIMEOUT": str(SENSOR_TIMEOUT), "DATAOPS_SENSOR_POKE_INTERVAL": "10",
            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "45",
            "DATAOPS_OPS_RECIPIENTS": "ops@localhost"}
-#: columns that record when or by which run a row was written (differ on a rerun by design)
+#: columns that record when or by which run a row was written (differ on a rerun by design; the alert log's
+#: message id is unique per e-mail and its run key names the run try)
 AUDIT_COLUMNS = {"run_id", "dag_run_id", "try_number", "scored_at", "loaded_at", "ingested_at", "computed_at",
-                 "created_at", "updated_at", "evaluated_at", "recorded_at", "checked_at", "measured_at"}
+                 "created_at", "updated_at", "evaluated_at", "recorded_at", "checked_at", "measured_at",
+                 "sent_at", "logged_at", "message_id", "run_key"}
 
 
 def free_port() -> int:
@@ -244,6 +246,19 @@ def postgres_reader(url: str):
             conn.close()
 
     return rows_of
+
+
+def full_log(api: AirflowApi, dag_id: str, run_id: str, task_id: str, try_number: int = 1) -> str:
+    """Every event of a task log with all its fields (the exception message of a failed task is a field of
+    the "Task failed with exception" event, which :meth:`AirflowApi.log` leaves out)."""
+    answer = api.request("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/"
+                         f"{try_number}", params={"full_content": True})
+    if isinstance(answer, str):
+        return answer
+    content = answer.get("content", "")
+    if isinstance(content, str):
+        return content
+    return "\n".join(e if isinstance(e, str) else json.dumps(e).encode().decode("unicode_escape") for e in content)
 
 
 def mails(mail_dir: Path) -> list[str]:
