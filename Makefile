@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros -type f 2>/dev/null) dbt_project/dbt_project.yml
 
-.PHONY: demo test lint unit integration up down status lock bench clean
+.PHONY: demo test lint unit integration up down status prod-local prod-local-down prod-local-status e2e lock bench clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,20 @@ down:
 
 status: $(STAMP)
 	$(BIN)/python -m dataops.devstack status
+
+## The production stack of docker-compose.yaml as local processes (PostgreSQL, Redis, CeleryExecutor, 2 workers).
+prod-local: $(STAMP) $(MANIFEST)
+	$(BIN)/python -m dataops.devstack prod-local up
+
+prod-local-down:
+	@test -x $(BIN)/python && $(BIN)/python -m dataops.devstack prod-local down || true
+
+prod-local-status: $(STAMP)
+	$(BIN)/python -m dataops.devstack prod-local status
+
+## Only the end-to-end tests (scheduler-driven scenario on the embedded stack and on the production path).
+e2e: $(STAMP) $(MANIFEST)
+	$(BIN)/python -m pytest tests/e2e -m e2e
 
 ## Regenerate constraints.txt from a clean install of requirements.txt.
 lock:

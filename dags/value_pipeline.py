@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import CronDataIntervalTimetable, dag, task, task_group
 
+from dataops.settings import sensor_timing
 from dataops_airflow.assets import score_drift_asset, table_asset
 from dataops_airflow.dbt_group import dbt_transform_group
 from dataops_airflow.notifiers import OpsFailureNotifier
@@ -68,8 +69,7 @@ def build_value_pipeline(dataset: str, spec: dict):
         def ingest():
             for source in spec["sources"]:
                 wait = LandedBatchSensor(
-                    task_id=f"wait_for_{source}", prefix=source, poke_interval=30,
-                    timeout=timedelta(hours=4).total_seconds(),
+                    task_id=f"wait_for_{source}", prefix=source, **sensor_timing(),
                     doc_md=f"Waits for `{source}/batch_date={{{{ ds }}}}/_manifest.json` in the landing bucket.",
                 )
                 load = IngestBatchOperator(

@@ -70,6 +70,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("DATAOPS_ACTOR", None, "who the CLI records as actor (default: the OS user)"),
     Setting("DATAOPS_MODEL_NAME", None, "registered model of the registry CLI (default: the dataset name)"),
     Setting("DATAOPS_OPS_RECIPIENTS", "ops@localhost", "operations e-mail addresses (comma-separated)"),
+    Setting("DATAOPS_SENSOR_POKE_INTERVAL", "30", "seconds between two pokes of a landed-batch sensor (read at "
+            "DAG parse time)"),
+    Setting("DATAOPS_SENSOR_TIMEOUT", "14400", "seconds a landed-batch sensor waits before the batch is late "
+            "(read at DAG parse time)"),
     # the embedded stack and its demo
     Setting("DATAOPS_S3_PORT", "9100", "port of the embedded S3 endpoint"),
     Setting("DATAOPS_SMTP_PORT", "2525", "port of the embedded SMTP sink"),
@@ -102,6 +106,13 @@ def get_int(name: str) -> int:
 def path(name: str) -> Path:
     """A folder or file setting as an absolute path (relative values are taken from the working directory)."""
     return Path(require(name)).resolve()
+
+
+def sensor_timing() -> dict[str, float]:
+    """``poke_interval`` and ``timeout`` (seconds) of the landed-batch sensors; environment only, so a DAG
+    file may call it at parse time (the end-to-end tests shorten both; production keeps the defaults)."""
+    return {"poke_interval": float(get_int("DATAOPS_SENSOR_POKE_INTERVAL")),
+            "timeout": float(get_int("DATAOPS_SENSOR_TIMEOUT"))}
 
 
 def landing_bucket(explicit: str | None = None) -> str:

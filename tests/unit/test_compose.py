@@ -437,3 +437,27 @@ def test_training_runs_in_the_project_image_through_docker():
     env = compose["x-airflow-common"]["environment"]
     assert env["DATAOPS_TRAINING_RUNNER"] == "docker"
     assert env["DATAOPS_DOCKER_IMAGE"] == compose["x-airflow-common"]["image"]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Same names as the production stack run as local processes (`make prod-local`)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_prod_local_sets_exactly_the_compose_variable_names(tmp_path):
+    """`make prod-local` runs with the compose file's x-airflow-common names (values for this machine), so
+    the two cannot drift apart: a variable added to one and not the other fails here."""
+    from dataops.devstack.prod_local import ProdLocalSettings, local_env, prod_env
+
+    s = ProdLocalSettings(state=tmp_path)
+    names = set(prod_env(s))
+    assert names == set(common_env())
+    # Values that must keep the production meaning on this machine too.
+    env = prod_env(s)
+    assert env["AIRFLOW__CORE__EXECUTOR"] == common_env()["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert urlsplit(env["AIRFLOW__CELERY__BROKER_URL"]).scheme == "redis"
+    assert urlsplit(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]).path != urlsplit(env["DATAOPS_WAREHOUSE_URL"]).path
+    for conn in ("AIRFLOW_CONN_WAREHOUSE_DEFAULT", "AIRFLOW_CONN_REGISTRY_DEFAULT"):
+        assert json.loads(env[conn])["conn_type"] == connection(conn)["conn_type"] == "postgres"
+    # local_env() only says where things are on this machine: never a compose name.
+    assert not set(local_env(s)) & set(common_env())

@@ -68,3 +68,23 @@ def test_stop_returns_as_soon_as_a_service_started_by_this_process_exits(tmp_pat
     assert processes.stop("sleeper", tmp_path / "run", timeout=10)
     assert time.monotonic() - began < 5
     assert not processes.running("sleeper", tmp_path / "run")
+
+
+def test_prod_local_runs_every_production_component_with_postgres_and_redis(tmp_path, monkeypatch):
+    """`make prod-local`: two Celery workers beside the other Airflow components, S3 and SMTP on the configured
+    ports, and an environment whose warehouse is PostgreSQL (a leftover DuckDB path must not win)."""
+    from dataops.devstack import prod_local
+
+    monkeypatch.setenv("DATAOPS_WAREHOUSE_PATH", "/tmp/should-not-be-used.duckdb")
+    s = prod_local.ProdLocalSettings(state=tmp_path, api_port=18081, s3_port=19101, smtp_port=12526)
+    cmds = prod_local.service_commands(s)
+    assert list(cmds) == ["s3", "smtp", "api-server", "scheduler", "dag-processor", "triggerer", "worker1", "worker2"]
+    assert cmds["api-server"][1] == 18081 and cmds["s3"][1] == 19101 and cmds["smtp"][1] == 12526
+    assert cmds["worker1"][0][1:3] == ["celery", "worker"] and "worker2@%h" in cmds["worker2"][0]
+    env = prod_local.full_env(s)
+    assert "DATAOPS_WAREHOUSE_PATH" not in env
+    assert env["DATAOPS_WAREHOUSE_URL"].endswith(f"/{s.warehouse_db}")
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].endswith(f"/{s.metadata_db}")
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor" and env["AIRFLOW__API__PORT"] == "18081"
+    assert json.loads((tmp_path / "secrets.json").read_text())["fernet"] == env["AIRFLOW__CORE__FERNET_KEY"]
+    assert prod_local.status(s) == dict.fromkeys(cmds, False)

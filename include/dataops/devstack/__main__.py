@@ -1,4 +1,5 @@
-"""``python -m dataops.devstack up|down|demo|env|status``: run the embedded stack on this machine."""
+"""``python -m dataops.devstack up|down|demo|env|status``: run the embedded stack on this machine;
+``python -m dataops.devstack prod-local up|down|status``: the production stack as local processes."""
 
 from __future__ import annotations
 
@@ -87,10 +88,34 @@ def where_to_look(settings: StackSettings, ui_running: bool) -> str:
     ])
 
 
+def prod_local_main(action: str) -> int:
+    """``make prod-local`` / ``make prod-local-down``: see :mod:`dataops.devstack.prod_local`."""
+    from dataops.devstack import prod_local
+
+    s = prod_local.ProdLocalSettings()
+    if action == "up":
+        prod_local.up(s)
+        print("The production stack runs as local processes (CeleryExecutor, PostgreSQL, Redis).")
+        print(f"Airflow UI:  {s.ui_url}  (user admin, password {admin_password(s)})")
+        print(f"Databases:   {s.db_url(s.metadata_db)} (metadata), {s.db_url(s.warehouse_db)} (warehouse)")
+        print(f"Logs:        {s.log_dir};  mail: {s.mail_dir}.  Stop it with `make prod-local-down`.")
+    elif action == "down":
+        for name in prod_local.down(s):
+            print(f"stopped {name}")
+    else:
+        for name, alive in prod_local.status(s).items():
+            print(f"{name:14s} {'running' if alive else 'stopped'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dataops.devstack", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "demo", "env", "status"])
+    parser.add_argument("command", choices=["up", "down", "demo", "env", "status", "prod-local"])
+    parser.add_argument("action", nargs="?", choices=["up", "down", "status"], default="status",
+                        help="prod-local only")
     args = parser.parse_args(argv)
+    if args.command == "prod-local":
+        return prod_local_main(args.action)
     settings = StackSettings.from_env()
 
     if args.command == "env":

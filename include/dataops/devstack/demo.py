@@ -46,14 +46,22 @@ log = logging.getLogger("dataops.demo")
 class Demo:
     """The demo's days and its terminal output.
 
-    :param stack: the embedded stack's settings.
+    :param stack: the stack's settings (``log_dir``, ``airflow_home``, ``ui_url``).
     :param today: the first day not simulated (default: today, UTC).
+    :param days: days simulated (the last one is yesterday); ``history_days`` of them are loaded as history.
+    :param faults: day offset -> simulator fault (``kind[:params]``).
+    :param tx_per_day: simulated transactions per day (default ``DATAOPS_DEMO_TX_PER_DAY``).
+    :param train_days: training days of the bootstrapped first champion.
     """
 
-    def __init__(self, stack: StackSettings, today: date | None = None) -> None:
+    def __init__(self, stack: StackSettings, today: date | None = None, *, days: int = DAYS,
+                 history_days: int = HISTORY_DAYS, faults: dict[int, str] | None = None,
+                 tx_per_day: int | None = None, train_days: int = 21) -> None:
         self.stack = stack
-        self.start = (today or datetime.now(UTC).date()) - timedelta(days=DAYS)
-        self.tx_per_day = settings.get_int("DATAOPS_DEMO_TX_PER_DAY")
+        self.days, self.history_days, self.train_days = days, history_days, train_days
+        self.faults = dict(FAULTS if faults is None else faults)
+        self.start = (today or datetime.now(UTC).date()) - timedelta(days=days)
+        self.tx_per_day = tx_per_day or settings.get_int("DATAOPS_DEMO_TX_PER_DAY")
         self.log_path = stack.log_dir / "demo.log"
 
     def day(self, offset: int) -> str:
@@ -82,7 +90,7 @@ def land(demo: Demo, days: range) -> None:
 
     args = ["land", "--start", demo.day(days.start), "--days", str(len(days)), "--tx-per-day",
             str(demo.tx_per_day), "--seed", "7", "--epoch", demo.day(0)]
-    for offset, fault in FAULTS.items():
+    for offset, fault in demo.faults.items():
         if offset in days:
             args += ["--fault", f"{demo.day(offset)}:{fault}"]
     if simulate(args) != 0:
@@ -90,7 +98,7 @@ def land(demo: Demo, days: range) -> None:
 
 
 def load_history(demo: Demo) -> None:
-    """Days 0..79 through the core steps (ingest, dbt build, SPC history) without the scheduler."""
+    """The history days through the core steps (ingest, dbt build, SPC history) without the scheduler."""
     from dataops.backfill import dbt_build_all, ingest_history
     from dataops.datasets import load_dataset
     from dataops.quality.gate import run_gate
@@ -98,11 +106,11 @@ def load_history(demo: Demo) -> None:
     from dataops.warehouse import WarehouseLocation
 
     location = WarehouseLocation.from_env()
-    dates = [demo.day(i) for i in range(HISTORY_DAYS)]
+    dates = [demo.day(i) for i in range(demo.history_days)]
     reports = ingest_history(make_s3_client(), settings.landing_bucket(), load_dataset(DATASET), dates, location)
     print(f"ingested {len(dates)} days: {sum(r.rows_loaded for r in reports)} rows loaded, "
           f"{sum(r.rows_quarantined for r in reports)} quarantined")
-    dbt_build_all(demo.stack.repo / "dbt_project", location)
+    dbt_build_all(settings.path("DATAOPS_DBT_PROJECT_DIR"), location)
     for d in dates:
         run_gate(location, DATASET, d, run_id="demo-history", run_gx=False)
     print("SPC metric history written")
@@ -114,7 +122,8 @@ def bootstrap_champion(demo: Demo) -> None:
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        code = dataops(["train", "--dataset", DATASET, "--cutoff", demo.day(HISTORY_DAYS), "--train-days", "21",
+        code = dataops(["train", "--dataset", DATASET, "--cutoff", demo.day(demo.history_days),
+                        "--train-days", str(demo.train_days),
                         "--actor", "demo-bootstrap", "--one-line"])
     print(out.getvalue())
     if code != 0:
@@ -187,7 +196,7 @@ def run_line(api: AirflowApi, dag_id: str, run: dict) -> str:
 def outcome_table(demo: Demo, api: AirflowApi) -> list[str]:
     """One line per Value Pipeline run: day, fault, outcome, model, run type and wall time."""
     lines = [f"{'day':10s}  {'fault':22s} {'outcome':38s} {'run':10s} time"]
-    faults = {demo.day(o): f for o, f in FAULTS.items()}
+    faults = {demo.day(o): f for o, f in demo.faults.items()}
     for run in sorted(runs_of(api, VALUE_DAG), key=lambda r: r.get("logical_date") or ""):
         d = (run.get("logical_date") or "")[:10]
         failed = {t["task_id"] for t in api.task_instances(VALUE_DAG, run["dag_run_id"]) if t["state"] == "failed"}
@@ -234,6 +243,34 @@ def run_demo(demo: Demo, start_airflow) -> int:
     return 1 if any("FAILED" in line for line in table) else 0
 
 
+def prepare_main(argv: list[str]) -> int:
+    """``python -m dataops.devstack.demo prepare --spec JSON``: land, load the history and bootstrap the first
+    champion (a process of its own, so no DuckDB connection outlives it); the end-to-end tests use it.
+
+    The spec: ``{"state", "today", "days", "history_days", "faults", "tx_per_day", "train_days",
+    "land": [first, stop], "history": true}`` (``history: false``: only land).
+    """
+    import json
+    from pathlib import Path
+
+    spec = json.loads(argv[argv.index("--spec") + 1])
+    stack = StackSettings(state=Path(spec.pop("state")))
+    stack.log_dir.mkdir(parents=True, exist_ok=True)
+    first, stop = spec.pop("land")
+    history = spec.pop("history", True)
+    spec["faults"] = {int(k): v for k, v in spec["faults"].items()}
+    demo = Demo(stack, date.fromisoformat(spec.pop("today")), **spec)
+    with demo.step(f"Landing days {first}..{stop - 1}"):
+        land(demo, range(first, stop))
+    if not history:
+        return 0
+    with demo.step(f"Loading {demo.history_days} days of history"):
+        load_history(demo)
+    with demo.step("Training the first champion"):
+        bootstrap_champion(demo)
+    return 0
+
+
 def main() -> int:
     from dataops.devstack.__main__ import start_services
 
@@ -249,7 +286,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    code = main()
+    code = prepare_main(sys.argv) if sys.argv[1:2] == ["prepare"] else main()
     sys.stdout.flush()
     sys.stderr.flush()
     import os

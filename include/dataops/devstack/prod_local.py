@@ -171,3 +171,113 @@ def commands(airflow: str, s: ProdLocalSettings) -> dict[str, list[str]]:
         cmds[f"worker{i}"] = [airflow, "celery", "worker", "--celery-hostname", f"worker{i}@%h",
                               "--concurrency", "2", "--without-gossip", "--without-mingle"]
     return cmds
+
+
+def full_env(s: ProdLocalSettings) -> dict[str, str]:
+    """The processes' environment: this one, the compose names (:func:`prod_env`) and :func:`local_env`."""
+    import os
+    import sys
+
+    env = dict(os.environ)
+    env.pop("DATAOPS_WAREHOUSE_PATH", None)  # the warehouse is PostgreSQL here (DATAOPS_WAREHOUSE_URL)
+    env.update(prod_env(s))
+    env.update(local_env(s))
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def ensure_databases(s: ProdLocalSettings) -> list[str]:
+    """Create the metadata and warehouse databases when missing; the names of those created."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(s.db_url("postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    created = []
+    try:
+        with admin.connect() as conn:
+            for name in (s.metadata_db, s.warehouse_db):
+                exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+                if not exists:
+                    conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+                    created.append(name)
+    finally:
+        admin.dispose()
+    return created
+
+
+def drop_databases(s: ProdLocalSettings) -> None:
+    """Drop both databases (the end-to-end tests' throw-away stacks)."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(s.db_url("postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            for name in (s.metadata_db, s.warehouse_db):
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def service_commands(s: ProdLocalSettings) -> dict[str, tuple[list[str], int | None]]:
+    """Name -> (argv, port it opens or None) of every process, in start order."""
+    import os
+    import sys
+
+    py = sys.executable
+    airflow = os.path.join(os.path.dirname(py), "airflow")
+    wanted: dict[str, tuple[list[str], int | None]] = {
+        "s3": ([py, "-m", "dataops.devstack.s3_server", "--port", str(s.s3_port), "--dir", str(s.s3_dir)],
+               s.s3_port),
+        "smtp": ([py, "-m", "dataops.devstack.smtp_sink", "--port", str(s.smtp_port), "--dir", str(s.mail_dir)],
+                 s.smtp_port),
+    }
+    for name, argv in commands(airflow, s).items():
+        wanted[name] = (argv, s.api_port if name == "api-server" else None)
+    return wanted
+
+
+def migrate(s: ProdLocalSettings, env: dict[str, str], pool_slots: int = 1) -> None:
+    """``airflow db migrate`` on PostgreSQL and the ``warehouse`` pool (as compose's airflow-init does)."""
+    import os
+    import subprocess
+    import sys
+
+    airflow = os.path.join(os.path.dirname(sys.executable), "airflow")
+    subprocess.run([airflow, "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([airflow, "pools", "set", "warehouse", str(pool_slots), "warehouse writes"],
+                   env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def up(s: ProdLocalSettings, timeout: float = 240, extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """Create the databases, migrate, start S3, SMTP and every Airflow process; the environment they run with.
+
+    :param extra_env: more variables (the end-to-end tests shorten sensor timeouts and heartbeats).
+    """
+    from dataops.devstack import processes
+
+    for folder in (s.airflow_home, s.mail_dir, s.s3_dir, s.log_dir, s.run_dir, s.state / "reports"):
+        folder.mkdir(parents=True, exist_ok=True)
+    ensure_databases(s)
+    env = {**full_env(s), **(extra_env or {})}
+    migrate(s, env)
+    for name, (argv, port) in service_commands(s).items():
+        if processes.running(name, s.run_dir):
+            continue
+        if port is not None and processes.port_open(port):
+            raise SystemExit(f"port {port} for {name} is taken by another program")
+        processes.start(name, argv, env, s.run_dir, s.log_dir)
+        if port is not None:
+            processes.wait_for_port(port, timeout, name, s.log_dir / f"{name}.log")
+    return env
+
+
+def down(s: ProdLocalSettings) -> list[str]:
+    """Stop every process of the stack (reverse start order); the names of those stopped."""
+    from dataops.devstack import processes
+
+    return [name for name in reversed(list(service_commands(s))) if processes.stop(name, s.run_dir)]
+
+
+def status(s: ProdLocalSettings) -> dict[str, bool]:
+    from dataops.devstack import processes
+
+    return {name: processes.running(name, s.run_dir) for name in service_commands(s)}

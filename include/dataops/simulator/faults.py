@@ -15,9 +15,11 @@ Kinds and their parameters (defaults in :data:`FAULT_KINDS`):
   free part name; the manifest lists both.
 * ``duplicated_rows`` ``dataset, share``: that share of rows repeated right after the original.
 * ``null_column`` ``dataset, column, share``: the column is empty on that share of rows.
-* ``schema_change`` ``variant, column, new_name``: ``renamed`` (``amount`` -> ``amount_eur``),
+* ``schema_change`` ``variant, column, new_name, dataset``: ``renamed`` (``amount`` -> ``amount_eur``),
   ``missing`` (``currency`` dropped), ``extra`` (a ``device_id`` column appended) or ``type_changed``
-  (amount written as ``"12,50 EUR"``). Transactions only.
+  (amount written as ``"12,50 EUR"``) in the transactions file; with ``dataset=chargebacks`` the
+  chargeback file breaks its contract instead (defaults: ``reported_at`` -> ``reported_on``, ``reason_code``
+  dropped, ``reported_at`` written as ``"31/12/2026"``).
 * ``unparseable_rows`` ``dataset, share``: rows truncated, padded with extra fields or replaced by garbage.
 * ``amount_shift`` ``factor``: every amount multiplied (``factor=100`` is the cents-as-euros bug).
 * ``new_category`` ``column, value, share``: a never-seen channel (``moto``) or mcc (``7995``).
@@ -45,7 +47,7 @@ FAULT_KINDS: dict[str, dict[str, Any]] = {
     "duplicated_file": {"dataset": "transactions", "part": 0},
     "duplicated_rows": {"dataset": "transactions", "share": 0.02},
     "null_column": {"dataset": "transactions", "column": "", "share": 0.4},
-    "schema_change": {"variant": "renamed", "column": "", "new_name": ""},
+    "schema_change": {"variant": "renamed", "column": "", "new_name": "", "dataset": "transactions"},
     "unparseable_rows": {"dataset": "transactions", "share": 0.01},
     "amount_shift": {"factor": 1.5},
     "new_category": {"column": "channel", "value": "", "share": 0.05},
@@ -87,7 +89,7 @@ class FaultSpec:
     @property
     def dataset(self) -> str:
         """Dataset whose files the fault touches."""
-        if self.kind in {"volume_drop", "schema_change", "amount_shift", "new_category", "concept_drift"}:
+        if self.kind in {"volume_drop", "amount_shift", "new_category", "concept_drift"}:
             return "transactions"
         return str(self.params["dataset"])
 

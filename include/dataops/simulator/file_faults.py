@@ -14,7 +14,7 @@ from dataops.simulator.faults import FaultSpec
 
 NEW_CATEGORY_DEFAULTS = {"channel": "moto", "mcc": "7995"}
 NULL_COLUMN_DEFAULTS = {"transactions": "mcc", "chargebacks": "reason_code"}
-RENAME_DEFAULTS = {"amount": "amount_eur"}
+RENAME_DEFAULTS = {"amount": "amount_eur", "reported_at": "reported_on"}
 
 
 def _mask(rng: np.random.Generator, n: int, share: float) -> np.ndarray:
@@ -57,16 +57,22 @@ def null_column(table: pa.Table, fault: FaultSpec, rng: np.random.Generator, dat
     return table.set_column(i, column, pc.if_else(mask, pa.scalar(None, col.type), col))
 
 
+#: dataset -> (column renamed, column dropped, column retyped) when the fault names none
+SCHEMA_DEFAULTS = {"transactions": ("amount", "currency", "amount"),
+                   "chargebacks": ("reported_at", "reason_code", "reported_at")}
+
+
 def schema_change(table: pa.Table, fault: FaultSpec, rng: np.random.Generator) -> pa.Table:
-    """Rename, drop, add or retype a column (see :mod:`dataops.simulator.faults`)."""
+    """Rename, drop, add or retype a column of the fault's dataset (see :mod:`dataops.simulator.faults`)."""
     variant = fault.params["variant"]
+    renamed, dropped, retyped = SCHEMA_DEFAULTS[fault.dataset]
     if variant == "renamed":
-        column = fault.params["column"] or "amount"
+        column = fault.params["column"] or renamed
         _require(table, column, fault)
         new = fault.params["new_name"] or RENAME_DEFAULTS.get(column, f"{column}_v2")
         return table.rename_columns([new if c == column else c for c in table.column_names])
     if variant == "missing":
-        column = fault.params["column"] or "currency"
+        column = fault.params["column"] or dropped
         _require(table, column, fault)
         return table.drop_columns([column])
     if variant == "extra":
@@ -75,14 +81,22 @@ def schema_change(table: pa.Table, fault: FaultSpec, rng: np.random.Generator) -
             pc.cast(pa.array(rng.integers(0, 10**8, size=table.num_rows)), pa.string()), width=8, padding="0"
         )
         return table.append_column(name, pc.binary_join_element_wise("D", digits, ""))
-    # type_changed: amount as a quoted European money string, e.g. "12,50 EUR".
-    column = fault.params["column"] or "amount"
+    column = fault.params["column"] or retyped
     _require(table, column, fault)
-    value = pc.replace_substring(table.column(column), ".", ",")
+    return table.set_column(table.column_names.index(column), column, _retyped(table, column))
+
+
+def _retyped(table: pa.Table, column: str) -> pa.Array:
+    """type_changed: an amount as a quoted European money string (``"12,50 EUR"``), a timestamp as a
+    quoted day-first date (``"31/12/2026"``)."""
+    col = table.column(column)
+    if column.endswith(("_at", "_ts")):  # written as "YYYY-MM-DD HH:MM:SS" text
+        day_first = pc.replace_substring_regex(col, r"^(\d{4})-(\d{2})-(\d{2}).*$", r"\3/\2/\1")
+        return pc.binary_join_element_wise('"', day_first, '"', "")
+    value = pc.replace_substring(col, ".", ",")
     if "currency" in table.column_names:
         value = pc.binary_join_element_wise(value, table.column("currency"), " ")
-    quoted = pc.binary_join_element_wise('"', value, '"', "")
-    return table.set_column(table.column_names.index(column), column, quoted)
+    return pc.binary_join_element_wise('"', value, '"', "")
 
 
 def unparseable_rows(lines: pa.Array, fault: FaultSpec, rng: np.random.Generator) -> pa.Array:

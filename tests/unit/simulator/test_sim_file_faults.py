@@ -167,3 +167,31 @@ def test_unparseable_lines_stay_single_lines(small_config, read_part):
     _, _, lines = _rows(tx, read_part)
     parsed = list(csv.reader(io.StringIO("\n".join(lines))))
     assert len(parsed) == len(lines)
+
+
+@pytest.mark.parametrize(
+    "variant, expected_header",
+    [
+        ("renamed", ["tx_id", "tx_ts", "reported_on", "reason_code"]),
+        ("missing", ["tx_id", "tx_ts", "reported_at"]),
+        ("extra", ["tx_id", "tx_ts", "reported_at", "reason_code", "device_id"]),
+        ("type_changed", ["tx_id", "tx_ts", "reported_at", "reason_code"]),
+    ],
+)
+def test_schema_change_of_the_chargeback_file(small_config, clean, read_part, variant, expected_header):
+    fault = make_fault(DAY, "schema_change", {"variant": variant, "dataset": "chargebacks"})
+    assert fault.dataset == "chargebacks"
+    _, (tx, cb) = _build(small_config, fault)
+    header, rows, _ = _rows(cb, read_part)
+    assert header == expected_header
+    assert rows and all(len(r) == len(expected_header) for r in rows)
+    assert not tx.faults and _rows(tx, read_part)[1] == clean[0][1], "the transactions file is untouched"
+    if variant == "type_changed":
+        reported = [r[2] for r in rows]
+        assert all(dt.datetime.strptime(v, "%d/%m/%Y") for v in reported)
+
+
+def test_schema_change_dataset_is_validated():
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        make_fault(DAY, "schema_change", {"dataset": "labels"})
+    assert make_fault(DAY, "schema_change").dataset == "transactions"

@@ -1,0 +1,137 @@
+"""The scenario's assertions, shared by the embedded stack and the production path (each module imports them
+and provides a module-scoped ``e2e`` fixture: a :class:`Stack`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dataops.devstack.airflow_api import AirflowApi
+from dataops.devstack.demo import VALUE_DAG
+from tests.e2e.harness import SENSOR_TIMEOUT, Observed, Scenario, full_log, mails, table_checksums
+
+#: the module fixture plays the whole scenario inside the first test's time budget
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(3600)]
+
+GATE = "quality.spc_gate"
+SCORING = ("score.score_champion", "score.score_shadow", "score.score_metrics")
+PUBLISH = ("publish.publish_marts", "publish.publish_predictions")
+#: a finding line of the gate's failure message: ``transactions.<metric> <date> = <value> ... (<rule>)``
+FINDING = re.compile(r"transactions\.(?P<metric>\S+) (?P<ds>\d{4}-\d{2}-\d{2}) = (?P<value>\S+)"
+                     r"(?: (?:outside|within) \[(?P<lcl>[^,]+), (?P<ucl>[^\]]+)\])? \((?P<rule>[^)]+)\)")
+
+
+@dataclass
+class Stack:
+    api: AirflowApi
+    scenario: Scenario
+    observed: Observed
+    mail_dir: Path
+    rows_of: Any
+    state: Path
+
+
+def _states(stack: Stack, run: dict) -> dict[str, str]:
+    return {t["task_id"]: t["state"] for t in stack.api.task_instances(VALUE_DAG, run["dag_run_id"])}
+
+
+def _day_runs(stack: Stack, faulty: bool) -> list[dict]:
+    runs = stack.observed.backfill
+    return [r for r in runs if (stack.scenario.fault_of(r["logical_date"][:10]) is not None) == faulty]
+
+
+def test_every_scenario_day_ran_through_the_scheduler(e2e: Stack):
+    days = sorted(r["logical_date"][:10] for r in e2e.observed.backfill)
+    assert days == e2e.scenario.scenario_days()
+
+
+def test_fault_days_stop_at_the_gate_with_the_finding(e2e: Stack):
+    for run in _day_runs(e2e, faulty=True):
+        ds = run["logical_date"][:10]
+        fault, metric = e2e.scenario.fault_of(ds)
+        states = _states(e2e, run)
+        assert run["state"] == "failed", (ds, fault)
+        assert states[GATE] == "failed", (ds, fault, states)
+        assert all(states.get(t) not in ("success", "running") for t in SCORING), (ds, fault, states)
+        log = full_log(e2e.api, VALUE_DAG, run["dag_run_id"], GATE, 1)
+        assert f"critical finding(s) on transactions {ds}" in log, (ds, fault, log[-2000:])
+        findings = [m for m in FINDING.finditer(log) if m["ds"] == ds]
+        assert findings, (ds, fault, log[-2000:])
+        assert any(metric in m["metric"] for m in findings), (ds, fault, [m.group(0) for m in findings])
+        if fault.startswith(("volume_drop", "amount_shift", "new_category")):  # an SPC limit was crossed
+            crossed = [m for m in findings if metric in m["metric"] and m["lcl"] is not None]
+            assert crossed and crossed[0]["rule"], (ds, fault, [m.group(0) for m in findings])
+
+
+def test_fault_days_email_the_analysts(e2e: Stack):
+    inbox = mails(e2e.mail_dir)
+    for run in _day_runs(e2e, faulty=True):
+        ds = run["logical_date"][:10]
+        assert any("fraud-analysts@example.com" in m and ds in m for m in inbox), ds
+
+
+def test_clean_days_score_every_transaction_once_and_publish(e2e: Stack):
+    clean = _day_runs(e2e, faulty=False)
+    assert len(clean) >= 2
+    events = e2e.api.asset_events()
+    for run in clean:
+        ds = run["logical_date"][:10]
+        states = _states(e2e, run)
+        assert run["state"] == "success", (ds, states)
+        assert all(states[t] == "success" for t in PUBLISH), (ds, states)
+        scored, distinct = e2e.rows_of(
+            f"SELECT count(*), count(DISTINCT id) FROM marts.predictions WHERE batch_date = '{ds}' "
+            "AND role = 'champion'")[0]
+        loaded = e2e.rows_of(f"SELECT count(*) FROM marts.fct_transaction_features WHERE batch_date = '{ds}'")[0][0]
+        assert scored == distinct == loaded > 0, (ds, scored, distinct, loaded)
+        mine = [e for e in events if e.get("source_run_id") == run["dag_run_id"]]
+        uris = {e.get("uri") or e.get("asset", {}).get("uri") or e.get("name") for e in mine}
+        assert len(mine) >= 2, (ds, uris)
+
+
+def test_the_sensor_waits_in_reschedule_mode_and_a_late_batch_times_out(e2e: Stack):
+    assert "up_for_reschedule" in e2e.observed.sensor_states, e2e.observed.sensor_states
+    late = e2e.observed.late_run
+    assert late["logical_date"][:10] == e2e.scenario.late_day and late["state"] == "failed"
+    log = full_log(e2e.api, VALUE_DAG, late["dag_run_id"], "ingest.wait_for_transactions", 1)
+    assert "marking task as UP_FOR_RESCHEDULE" in log
+    assert f"Batch transactions {e2e.scenario.late_day} is late" in log, log[-1500:]
+    assert f"did not appear within {SENSOR_TIMEOUT}s" in log
+
+
+def test_warehouse_writes_never_overlap(e2e: Stack):
+    spans = []
+    for run in e2e.observed.backfill:
+        for ti in e2e.api.task_instances(VALUE_DAG, run["dag_run_id"]):
+            if ti.get("pool") == "warehouse" and ti.get("start_date") and ti.get("end_date"):
+                spans.append((datetime.fromisoformat(ti["start_date"]), datetime.fromisoformat(ti["end_date"]),
+                              f"{run['logical_date'][:10]} {ti['task_id']}"))
+    spans.sort()
+    assert len(spans) > 10
+    for (_, end, a), (start, _, b) in zip(spans, spans[1:], strict=False):
+        assert start >= end, f"{a} and {b} wrote the warehouse at the same time"
+
+
+def test_clearing_a_finished_day_leaves_every_table_identical(e2e: Stack):
+    before, after = e2e.observed.before_rerun, e2e.observed.after_rerun
+    assert before and before == after, {k: (before.get(k), after.get(k)) for k in set(before) | set(after)
+                                        if before.get(k) != after.get(k)}
+
+
+def test_innovation_promotes_and_the_next_run_scores_with_the_new_version(e2e: Stack):
+    assert [r["state"] for r in e2e.observed.innovation] == ["success"]
+    first = e2e.api.xcom(VALUE_DAG, _day_runs(e2e, faulty=False)[0]["dag_run_id"], "score.score_champion")
+    rerun = e2e.observed.late_rerun
+    assert rerun["state"] == "success", _states(e2e, rerun)
+    latest = e2e.api.xcom(VALUE_DAG, rerun["dag_run_id"], "score.score_champion")
+    assert latest["model_version"] != first["model_version"], (first, latest)
+
+
+def test_snapshot_is_stable(e2e: Stack):
+    """The checksum helper itself: two reads of an idle warehouse agree (so a difference above is real)."""
+    assert table_checksums(e2e.rows_of) == table_checksums(e2e.rows_of)

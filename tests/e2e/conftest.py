@@ -1,0 +1,1 @@
+"""End-to-end fixtures: one stack per module, always torn down."""

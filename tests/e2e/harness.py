@@ -1,0 +1,265 @@
+"""The end-to-end harness: a stack in a temporary folder on free ports, driven only through Airflow's REST API
+and the landing bucket (the simulator lands batches; nothing else touches the stack while it runs).
+
+:class:`Scenario` holds the days and faults; :func:`run_scenario` plays it through the scheduler and records
+what the tests assert (:class:`Observed`). Reading the warehouse back (row counts, checksums) is the only other
+access, and only between runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from dataops.devstack.airflow_api import AirflowApi
+from dataops.devstack.demo import INNOVATION_DAG, VALUE_DAG
+
+REPO = Path(__file__).resolve().parents[2]
+#: fault days of the scenario (offsets after the history) -> simulator fault and the metric its finding names
+FAULT_DAYS = {
+    1: ("volume_drop", "row_count"),
+    2: ("schema_change:renamed", "contract"),
+    4: ("amount_shift:factor=3", "amount"),
+    5: ("new_category:channel,share=0.2", "channel"),
+    6: ("schema_change:variant=renamed,dataset=chargebacks", "chargebacks"),
+}
+SCENARIO_DAYS = 8  # consecutive backfilled days after the history (fault and clean days)
+HISTORY_DAYS = 84  # the SPC baselines need 20+ points (3 per weekday); training 40 days of label maturity + 42
+TX_PER_DAY = int(os.environ.get("DATAOPS_E2E_TX_PER_DAY", "400"))
+SENSOR_TIMEOUT = 120
+#: env of every stack process: short sensor timeouts (the late-batch test) and quick zombie detection
+E2E_ENV = {"DATAOPS_SENSOR_TIMEOUT": str(SENSOR_TIMEOUT), "DATAOPS_SENSOR_POKE_INTERVAL": "10",
+           "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "45",
+           "DATAOPS_OPS_RECIPIENTS": "ops@localhost"}
+#: columns that record when or by which run a row was written (differ on a rerun by design; the alert log's
+#: message id is unique per e-mail and its run key names the run try)
+AUDIT_COLUMNS = {"run_id", "dag_run_id", "try_number", "scored_at", "loaded_at", "ingested_at", "computed_at",
+                 "created_at", "updated_at", "evaluated_at", "recorded_at", "checked_at", "measured_at",
+                 "sent_at", "logged_at", "message_id", "run_key"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Scenario:
+    """History, then :data:`SCENARIO_DAYS` backfilled days, then yesterday (late) for the scheduled run."""
+
+    state: Path
+    today: date = field(default_factory=lambda: datetime.now(UTC).date())
+
+    @property
+    def days(self) -> int:
+        return HISTORY_DAYS + SCENARIO_DAYS + 1
+
+    @property
+    def start(self) -> date:
+        return self.today - timedelta(days=self.days)
+
+    def day(self, offset: int) -> str:
+        return (self.start + timedelta(days=offset)).isoformat()
+
+    def faults(self) -> dict[int, str]:
+        return {HISTORY_DAYS + k: f for k, (f, _) in FAULT_DAYS.items()}
+
+    def scenario_days(self) -> list[str]:
+        return [self.day(HISTORY_DAYS + i) for i in range(SCENARIO_DAYS)]
+
+    def fault_of(self, ds: str) -> tuple[str, str] | None:
+        i = (date.fromisoformat(ds) - self.start).days - HISTORY_DAYS
+        return FAULT_DAYS.get(i)
+
+    @property
+    def late_day(self) -> str:
+        return self.day(self.days - 1)
+
+    def prepare(self, env: dict[str, str], *, land: tuple[int, int], history: bool) -> None:
+        """Land (and load the history, bootstrap the champion) in a process of its own."""
+        spec = {"state": str(self.state), "today": self.today.isoformat(), "days": self.days,
+                "history_days": HISTORY_DAYS, "faults": self.faults(), "tx_per_day": TX_PER_DAY,
+                "train_days": 21, "land": list(land), "history": history}
+        subprocess.run([sys.executable, "-m", "dataops.devstack.demo", "prepare", "--spec", json.dumps(spec)],
+                       env=env, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+
+
+@dataclass
+class Observed:
+    """What the scenario run saw, for the tests to assert."""
+
+    backfill: list[dict] = field(default_factory=list)
+    sensor_states: list[str] = field(default_factory=list)
+    late_run: dict | None = None
+    late_rerun: dict | None = None
+    innovation: list[dict] = field(default_factory=list)
+    before_rerun: dict[str, tuple[int, str]] = field(default_factory=dict)
+    after_rerun: dict[str, tuple[int, str]] = field(default_factory=dict)
+    rerun_day: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class StateWatcher(threading.Thread):
+    """Polls one task instance's state every second (to see ``up_for_reschedule`` between pokes)."""
+
+    def __init__(self, api: AirflowApi, dag_id: str, task_id: str) -> None:
+        super().__init__(daemon=True)
+        self.api, self.dag_id, self.task_id = AirflowApi(api.base_url, api.username, api.password), dag_id, task_id
+        self.states: list[str] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                for run in self.api.runs(self.dag_id):
+                    if run["run_type"] != "scheduled":
+                        continue
+                    for ti in self.api.task_instances(self.dag_id, run["dag_run_id"]):
+                        if ti["task_id"] == self.task_id and (not self.states or self.states[-1] != ti["state"]):
+                            self.states.append(ti["state"])
+            except Exception:  # noqa: S110 (the API is busy; the next poll sees the state)
+                pass
+            self.stop.wait(1.0)
+
+
+def wait_finished(api: AirflowApi, dag_id: str, count: int, run_type: str | None, timeout: float) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while True:
+        runs = [r for r in api.runs(dag_id) if run_type is None or r["run_type"] == run_type]
+        done = [r for r in runs if r["state"] in ("success", "failed")]
+        if len(done) >= count:
+            return done
+        if time.monotonic() > deadline:
+            states = [(r["dag_run_id"], r["state"]) for r in runs]
+            raise TimeoutError(f"{dag_id}: {len(done)} of {count} {run_type} runs finished in {timeout:.0f}s: {states}")
+        time.sleep(3)
+
+
+def run_scenario(api: AirflowApi, scenario: Scenario, env: dict[str, str], snapshot) -> Observed:
+    """Backfill the scenario days, let the scheduled run time out on the late batch, rerun a clean day,
+    run the Innovation Pipeline, land the late batch and rerun the scheduled day."""
+    seen = Observed()
+    t0 = time.monotonic()
+    days = scenario.scenario_days()
+    watcher = StateWatcher(api, VALUE_DAG, "ingest.wait_for_transactions")
+    watcher.start()
+    api.backfill(VALUE_DAG, f"{days[0]}T00:00:00Z", f"{days[-1]}T00:00:00Z")
+    api.set_paused(VALUE_DAG, False)  # the scheduled run of yesterday waits for its (late) batch
+    seen.backfill = wait_finished(api, VALUE_DAG, len(days), "backfill", timeout=2400)
+    seen.late_run = wait_finished(api, VALUE_DAG, 1, "scheduled", timeout=SENSOR_TIMEOUT + 600)[0]
+    watcher.stop.set()
+    seen.sensor_states = watcher.states
+    seen.timings["backfill"] = time.monotonic() - t0
+
+    t = time.monotonic()
+    clean = [r for r in seen.backfill if scenario.fault_of(r["logical_date"][:10]) is None]
+    rerun = clean[-1]
+    seen.rerun_day = rerun["logical_date"][:10]
+    seen.before_rerun = snapshot()
+    api.clear_run(VALUE_DAG, rerun["dag_run_id"])
+    time.sleep(5)
+    api.wait_for_run(VALUE_DAG, rerun["dag_run_id"], timeout=900)
+    seen.after_rerun = snapshot()
+    seen.timings["rerun"] = time.monotonic() - t
+
+    t = time.monotonic()
+    api.set_paused(INNOVATION_DAG, False)
+    seen.innovation = wait_finished(api, INNOVATION_DAG, 1, None, timeout=1200)
+    api.set_paused(INNOVATION_DAG, True)
+    seen.timings["innovation"] = time.monotonic() - t
+
+    t = time.monotonic()
+    scenario.prepare(env, land=(scenario.days - 1, scenario.days), history=False)
+    api.clear_run(VALUE_DAG, seen.late_run["dag_run_id"])
+    time.sleep(5)
+    seen.late_rerun = api.wait_for_run(VALUE_DAG, seen.late_run["dag_run_id"], timeout=900)
+    seen.timings["late_rerun"] = time.monotonic() - t
+    return seen
+
+
+# -- reading the warehouse back ------------------------------------------------------------------------------
+
+
+def table_checksums(rows_of) -> dict[str, tuple[int, str]]:
+    """``schema.table -> (rows, sha256 of the sorted rows)`` over every warehouse table, audit columns left out.
+
+    :param rows_of: ``(sql) -> list of tuples`` on the warehouse (read only).
+    """
+    tables = rows_of("SELECT table_schema, table_name, column_name FROM information_schema.columns "
+                     "WHERE table_schema NOT IN ('information_schema', 'pg_catalog', 'registry', 'main') "
+                     "ORDER BY table_schema, table_name, ordinal_position")
+    columns: dict[str, list[str]] = {}
+    for schema, table, column in tables:
+        if column not in AUDIT_COLUMNS:
+            columns.setdefault(f"{schema}.{table}", []).append(column)
+    out = {}
+    for name, cols in columns.items():
+        rows = sorted(repr(r) for r in rows_of(f"SELECT {', '.join(_q(c) for c in cols)} FROM {name}"))
+        out[name] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
+    return out
+
+
+def _q(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def duckdb_reader(path: Path):
+    def rows_of(sql: str) -> list[tuple]:
+        import duckdb
+
+        for _ in range(30):  # a task may hold the file for a moment
+            try:
+                conn = duckdb.connect(str(path), read_only=True)
+                break
+            except duckdb.IOException:
+                time.sleep(1)
+        else:
+            raise RuntimeError(f"{path} stayed locked")
+        try:
+            return conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+
+    return rows_of
+
+
+def postgres_reader(url: str):
+    def rows_of(sql: str) -> list[tuple]:
+        import psycopg2
+
+        conn = psycopg2.connect(url)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchall()
+        finally:
+            conn.close()
+
+    return rows_of
+
+
+def full_log(api: AirflowApi, dag_id: str, run_id: str, task_id: str, try_number: int = 1) -> str:
+    """Every event of a task log with all its fields (the exception message of a failed task is a field of
+    the "Task failed with exception" event, which :meth:`AirflowApi.log` leaves out)."""
+    answer = api.request("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/"
+                         f"{try_number}", params={"full_content": True})
+    if isinstance(answer, str):
+        return answer
+    content = answer.get("content", "")
+    if isinstance(content, str):
+        return content
+    return "\n".join(e if isinstance(e, str) else json.dumps(e).encode().decode("unicode_escape") for e in content)
+
+
+def mails(mail_dir: Path) -> list[str]:
+    return [p.read_text(errors="replace") for p in sorted(mail_dir.glob("*.eml"))]
