@@ -27,6 +27,9 @@ os.environ.update({
     "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(_SESSION_DIR / "airflow" / "logs"),
     "DBT_PROFILES_DIR": str(REPO / "dbt_project"),
     "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+    # dag.test() runs one task at a time in-process: cosmos's watcher sensors would wait for a producer that has
+    # not started (see dataops_airflow.dbt_group). The end-to-end tests run the scheduler with the watcher.
+    "DATAOPS_DBT_EXECUTION_MODE": "local",
 })
 
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -63,6 +63,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("DATAOPS_STATE_DIR", f"{_REPO}/.local", "state of the embedded stack"),
     # behaviour
     Setting("DATAOPS_QUALITY_SPC_OVERRIDES", "", "JSON object applied over every metric's SPC settings"),
+    Setting("DATAOPS_DBT_EXECUTION_MODE", "watcher", "`watcher`: one dbt build + a watcher task per model; "
+            "`local`: one dbt task per model (what `dag.test()` needs)"),
     Setting("DATAOPS_TRAINING_RUNNER", "inprocess", "`inprocess` or `docker` (DockerOperator in production)"),
     Setting("DATAOPS_DOCKER_IMAGE", "dataops-suite:latest", "image of the training container"),
     Setting("DATAOPS_DOCKER_NETWORK", "bridge", "network the training container joins"),

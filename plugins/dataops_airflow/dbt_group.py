@@ -43,24 +43,31 @@ def dbt_transform_group(
     that model, so the grid still shows every model. Only the producer writes the warehouse, so only it is in
     the ``warehouse`` pool (the sensors wait on the triggerer and hold no slot).
 
+    ``DATAOPS_DBT_EXECUTION_MODE=local`` renders one ``dbt build`` task per model instead (cosmos LOCAL mode).
+    ``dag.test()`` needs it: it runs one task at a time in-process, so a watcher sensor that defers before the
+    producer has started would wait for it forever. The test suite's ``dag.test()`` runs set it; the scheduler
+    (demo, end-to-end tests, production) runs the watcher.
+
     :param group_id: the task group's id.
     :param select: dbt selectors, e.g. ``["+fct_transaction_features"]``.
     :param batch_date: passed to dbt as ``--vars {batch_date: ...}`` (templated).
     :param warehouse_conn_id: Airflow connection the dbt profile is built from.
     :param default_args: default arguments for the group's tasks (retries, owner, ...).
     """
+    watcher = settings.get("DATAOPS_DBT_EXECUTION_MODE") == "watcher"
     group = DbtTaskGroup(
         group_id=group_id,
         project_config=ProjectConfig(dbt_project_path=DBT_PROJECT_DIR, manifest_path=MANIFEST,
                                      project_name="dataops"),
         profile_config=profile_config(warehouse_conn_id),
-        execution_config=ExecutionConfig(execution_mode=ExecutionMode.WATCHER,
+        execution_config=ExecutionConfig(execution_mode=ExecutionMode.WATCHER if watcher else ExecutionMode.LOCAL,
                                          invocation_mode=InvocationMode.DBT_RUNNER),
         render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, select=select,
-                                   test_behavior=TestBehavior.AFTER_EACH),
-        operator_args={"vars": {"batch_date": batch_date}, "install_deps": False, "poke_interval": 2},
+                                   test_behavior=TestBehavior.AFTER_EACH if watcher else TestBehavior.BUILD),
+        operator_args={"vars": {"batch_date": batch_date}, "install_deps": False,
+                       **({"poke_interval": 2} if watcher else {"pool": WAREHOUSE_POOL})},
         default_args=default_args or {},
     )
-    producer = group.children[f"{group_id}.{PRODUCER_WATCHER_TASK_ID}"]
-    producer.pool = WAREHOUSE_POOL
+    if watcher:
+        group.children[f"{group_id}.{PRODUCER_WATCHER_TASK_ID}"].pool = WAREHOUSE_POOL
     return group

@@ -37,7 +37,8 @@ HISTORY_DAYS = 84  # the SPC baselines need 20+ points (3 per weekday); training
 TX_PER_DAY = int(os.environ.get("DATAOPS_E2E_TX_PER_DAY", "400"))
 SENSOR_TIMEOUT = 120
 #: env of every stack process: short sensor timeouts (the late-batch test) and quick zombie detection
-E2E_ENV = {"DATAOPS_SENSOR_TIMEOUT": str(SENSOR_TIMEOUT), "DATAOPS_SENSOR_POKE_INTERVAL": "10",
+E2E_ENV = {"DATAOPS_DBT_EXECUTION_MODE": "watcher",
+           "DATAOPS_SENSOR_TIMEOUT": str(SENSOR_TIMEOUT), "DATAOPS_SENSOR_POKE_INTERVAL": "10",
            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "45",
            "DATAOPS_OPS_RECIPIENTS": "ops@localhost"}
 #: columns that record when or by which run a row was written (differ on a rerun by design; the alert log's
