@@ -29,13 +29,11 @@ WAREHOUSE_FREE = {
     "send_email": "smoke check: SMTP only",
     "promote_or_reject": "moves a registry alias (registry_default), reads no warehouse table",
     "rollback_champion": "moves a registry alias (registry_default), reads no warehouse table",
-    "dbt_producer_watcher_done": "cosmos's empty gate after the dbt build (the producer itself is in the pool)",
 }
 
 #: Tasks known to open the warehouse: they must exist (so the rule is never checked on nothing).
 WAREHOUSE_TASKS = ("plan_training", "train_challenger", "evaluate_challenger", "review_shadow_challenger",
-                   "signal_score_drift", "spc_gate", "score_champion", "record_in_warehouse", "apply_label",
-                   "dbt_producer_watcher")
+                   "signal_score_drift", "spc_gate", "score_champion", "record_in_warehouse", "apply_label")
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +67,19 @@ def test_the_rule_sees_the_known_warehouse_tasks(tasks):
     suffixes = {_suffix(task.task_id) for _, task in tasks}
     assert set(WAREHOUSE_TASKS) <= suffixes, set(WAREHOUSE_TASKS) - suffixes
     assert set(WAREHOUSE_FREE) <= suffixes, "stale entries in WAREHOUSE_FREE: " + str(set(WAREHOUSE_FREE) - suffixes)
+
+
+def test_in_watcher_mode_only_the_dbt_producer_writes_and_it_is_in_the_pool(monkeypatch):
+    """Under the scheduler the transform is cosmos's WATCHER mode (the suite's dag.test() runs use LOCAL)."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from dataops_airflow.settings import WAREHOUSE_POOL
+
+    monkeypatch.setenv("DATAOPS_DBT_EXECUTION_MODE", "watcher")
+    bag = DagBag(dag_folder=str(REPO / "dags" / "value_pipeline.py"))
+    assert not bag.import_errors, bag.import_errors
+    transform = [t for dag in bag.dags.values() for t in dag.tasks if t.task_id.startswith("transform.")]
+    producers = [t for t in transform if _suffix(t.task_id) == "dbt_producer_watcher"]
+    assert producers and all(t.pool == WAREHOUSE_POOL for t in producers)
+    others = [t for t in transform if t not in producers and _suffix(t.task_id) != "dbt_producer_watcher_done"]
+    assert others and all(_is_sensor(t) for t in others), [t.task_id for t in others if not _is_sensor(t)]
