@@ -93,6 +93,7 @@ class WarehouseLocation:
         from sqlalchemy.pool import NullPool
 
         if self.kind == "duckdb":
+            assert self.path is not None  # __post_init__: a DuckDB location has its file
             kwargs.setdefault("poolclass", NullPool)
             return create_engine("duckdb://", creator=duckdb_creator(self.path), **kwargs)
         return create_engine(self.sqlalchemy_url, **kwargs)
@@ -104,6 +105,7 @@ class WarehouseLocation:
             raise RuntimeError("duckdb_connection() needs a DuckDB warehouse")
         import duckdb
 
+        assert self.path is not None  # __post_init__: a DuckDB location has its file
         os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
         con = duckdb.connect(self.path, read_only=read_only)
         try:
