@@ -23,12 +23,13 @@ $(MANIFEST): $(STAMP) $(DBT_SOURCES)
 demo: $(STAMP) $(MANIFEST)
 	$(BIN)/python -m dataops.devstack demo
 
-## Install what is missing, lint, run the whole test suite.
+## Install what is missing, lint (ruff with C901, mypy), run the whole test suite.
 test: $(STAMP) $(MANIFEST) lint
 	$(BIN)/python -m pytest tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 ## Keep the embedded stack (Airflow UI, S3, SMTP) running while you work.
 up: $(STAMP) $(MANIFEST)

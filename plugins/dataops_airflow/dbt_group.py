@@ -9,6 +9,7 @@ connection in production: :mod:`dataops_airflow.dbt_profile` picks the mapping f
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import PRODUCER_WATCHER_TASK_ID, ExecutionMode, InvocationMode, LoadMode, TestBehavior
@@ -55,6 +56,8 @@ def dbt_transform_group(
     :param default_args: default arguments for the group's tasks (retries, owner, ...).
     """
     watcher = settings.get("DATAOPS_DBT_EXECUTION_MODE") == "watcher"
+    # watcher: the sensors poke every 2 s and only the producer gets the pool (below); local: every task writes
+    mode_args: dict[str, Any] = {"poke_interval": 2} if watcher else {"pool": WAREHOUSE_POOL}
     group = DbtTaskGroup(
         group_id=group_id,
         project_config=ProjectConfig(dbt_project_path=DBT_PROJECT_DIR, manifest_path=MANIFEST,
@@ -65,7 +68,7 @@ def dbt_transform_group(
         render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, select=select,
                                    test_behavior=TestBehavior.AFTER_EACH if watcher else TestBehavior.BUILD),
         operator_args={"vars": {"batch_date": batch_date}, "install_deps": False,
-                       **({"poke_interval": 2} if watcher else {"pool": WAREHOUSE_POOL})},
+                       **mode_args},
         default_args=default_args or {},
     )
     if watcher:

@@ -49,7 +49,8 @@ def _charts(dataset: str, batch_date: str, digest: Digest, series: Mapping[str, 
             ) -> tuple[list[ChartRef], dict[str, str]]:
     from dataops.alerts.chart import control_chart_png
 
-    charts, errors = [], {}
+    charts: list[ChartRef] = []
+    errors: dict[str, str] = {}
     today = as_date(batch_date)
     for item in digest.flagged:
         if len(charts) >= MAX_CHARTS:

@@ -178,7 +178,7 @@ def chart_points(series: Any, last_n: int = 60) -> list[dict[str, Any]]:
     :param series: any accepted shape of a chart series (see the module docstring).
     :param last_n: number of most recent points kept.
     """
-    out = []
+    out: list[dict[str, Any]] = []
     for raw in _points_of(series):
         p = raw.to_dict() if hasattr(raw, "to_dict") and not isinstance(raw, Mapping) else raw
         if not isinstance(p, Mapping):
@@ -190,7 +190,7 @@ def chart_points(series: Any, last_n: int = 60) -> list[dict[str, Any]]:
         value = as_float(p.get("value"))
         if value is None:
             continue
-        point = {"batch_date": day, "value": value, "status": str(p.get("status") or "in_baseline"),
+        point: dict[str, Any] = {"batch_date": day, "value": value, "status": str(p.get("status") or "in_baseline"),
                  "verdict": str(p.get("verdict") or ""), "rules": tuple(p.get("rules") or ())}
         for key in ("centre", "ucl", "lcl", "sigma", *_ZONE_KEYS):
             point[key] = as_float(p.get(key))

@@ -52,7 +52,9 @@ def build_message(*, subject: str, sender: str, recipients: list[str], text: str
         msg[name] = value
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
-    html_part = msg.get_payload()[1]
+    html_part = msg.get_body(preferencelist=("html",))
+    if html_part is None:  # add_alternative above made it
+        raise RuntimeError("the alert e-mail has no HTML part")
     for chart in charts:
         html_part.add_related(chart.png, maintype="image", subtype="png", cid=f"<{chart.cid}>",
                               filename=re.sub(r"[^A-Za-z0-9._-]+", "_", chart.metric) + ".png")

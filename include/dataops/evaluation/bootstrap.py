@@ -7,11 +7,11 @@ multiplicity weights over scores sorted once, which is exact and keeps each repl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from dataops.metrics.binary import HIGHER_IS_BETTER, RankedScores, brier_score
 
@@ -55,16 +55,16 @@ class _Scorer:
         self.ranked = RankedScores(y, scores) if metric != "brier" else None
 
     def __call__(self, weights: np.ndarray | None) -> float:
+        if self.ranked is None:  # brier
+            return brier_score(self.y, self.scores, weights)
         if self.metric == "average_precision":
             return self.ranked.average_precision(weights)
-        if self.metric == "roc_auc":
-            return self.ranked.roc_auc(weights)
-        return brier_score(self.y, self.scores, weights)
+        return self.ranked.roc_auc(weights)
 
 
-def paired_bootstrap(y: Sequence, new_scores: Sequence, old_scores: Sequence, *,
+def paired_bootstrap(y: ArrayLike, new_scores: ArrayLike, old_scores: ArrayLike, *,
                      metric: str = "average_precision", n_boot: int = 1000, confidence: float = 0.95,
-                     seed: int = 0, groups: Sequence | None = None) -> BootstrapResult:
+                     seed: int = 0, groups: ArrayLike | None = None) -> BootstrapResult:
     """Percentile CI of the improvement ``metric(new) - metric(old)`` (sign flipped for lower-is-better).
 
     :param y: 0/1 labels.

@@ -36,7 +36,9 @@ def rebuild_holdout(warehouse: Any, challenger: LoadedModel, cfg: Any = None,
         from dataops.datasets import load_dataset
 
         cfg = load_dataset(doc["dataset"])
-    if dataclasses.is_dataclass(cfg) and cfg.label_maturity_days != doc["label_maturity_days"]:
+    from dataops.datasets.config import DatasetConfig
+
+    if isinstance(cfg, DatasetConfig) and cfg.label_maturity_days != doc["label_maturity_days"]:
         cfg = dataclasses.replace(cfg, label_maturity_days=int(doc["label_maturity_days"]))
     days = doc["window_days"]
     ts = build_training_set(
@@ -148,6 +150,8 @@ def apply_decision(registry: ModelRegistry, decision: Decision, *, actor: str,
     """
     if not decision.promote:
         return None
+    if decision.challenger_version is None:
+        raise ValueError("a promoting decision names its challenger version")
     reason = f"decision {decision.decision_id or '(unrecorded)'}: {decision.reasons[0]}"
     # None = "the alias must still be unset", exactly what the first-run decision assumed.
     return registry.promote(decision.challenger_version, actor=actor, reason=reason, alias=alias,

@@ -14,15 +14,14 @@ Conventions (the same as the usual textbook / scikit-learn definitions):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 HIGHER_IS_BETTER = {"average_precision": True, "roc_auc": True, "recall_at_fpr": True, "brier": False}
 
 
-def _labels(y: Sequence) -> np.ndarray:
+def _labels(y: ArrayLike) -> np.ndarray:
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError("labels must be 1-D")
@@ -31,7 +30,7 @@ def _labels(y: Sequence) -> np.ndarray:
     return y.astype(np.float64)
 
 
-def _scores(s: Sequence, n: int) -> np.ndarray:
+def _scores(s: ArrayLike, n: int) -> np.ndarray:
     s = np.asarray(s, dtype=np.float64)
     if s.shape != (n,):
         raise ValueError(f"scores have shape {s.shape}, labels have {n} rows")
@@ -47,7 +46,7 @@ class RankedScores:
     :param scores: model scores (higher = more likely positive).
     """
 
-    def __init__(self, y: Sequence, scores: Sequence) -> None:
+    def __init__(self, y: ArrayLike, scores: ArrayLike) -> None:
         y = _labels(y)
         s = _scores(scores, len(y))
         self.n = len(y)
@@ -58,7 +57,7 @@ class RankedScores:
         self.last = np.r_[np.flatnonzero(np.diff(s_sorted)), self.n - 1] if self.n else np.empty(0, np.int64)
         self.thresholds = s_sorted[self.last] if self.n else np.empty(0)
 
-    def counts(self, weights: Sequence | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def counts(self, weights: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Cumulative (weighted) true and false positives at each threshold, high to low."""
         if weights is None:
             w = np.ones(self.n)
@@ -71,7 +70,7 @@ class RankedScores:
         fps = np.cumsum((1.0 - self.y) * w)[self.last]
         return tps, fps
 
-    def average_precision(self, weights: Sequence | None = None) -> float:
+    def average_precision(self, weights: ArrayLike | None = None) -> float:
         """Average precision (see module docstring)."""
         if self.n == 0:
             return float("nan")
@@ -84,7 +83,7 @@ class RankedScores:
         recall = tps / pos
         return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
 
-    def roc_auc(self, weights: Sequence | None = None) -> float:
+    def roc_auc(self, weights: ArrayLike | None = None) -> float:
         """ROC AUC (see module docstring)."""
         if self.n == 0:
             return float("nan")
@@ -96,7 +95,7 @@ class RankedScores:
         fpr = np.r_[0.0, fps / neg]
         return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2.0))
 
-    def recall_at_fpr(self, max_fpr: float, weights: Sequence | None = None) -> tuple[float, float]:
+    def recall_at_fpr(self, max_fpr: float, weights: ArrayLike | None = None) -> tuple[float, float]:
         """(recall, score threshold) at the loosest threshold whose FPR stays <= ``max_fpr``.
 
         The threshold is the lowest score flagged (flag ``score >= threshold``); +inf when nothing can be
@@ -123,23 +122,23 @@ class RankedScores:
         return precision, recall, self.thresholds
 
 
-def roc_auc(y: Sequence, scores: Sequence, sample_weight: Sequence | None = None) -> float:
+def roc_auc(y: ArrayLike, scores: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
     """Area under the ROC curve (NaN with a single class)."""
     return RankedScores(y, scores).roc_auc(sample_weight)
 
 
-def average_precision(y: Sequence, scores: Sequence, sample_weight: Sequence | None = None) -> float:
+def average_precision(y: ArrayLike, scores: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
     """Average precision = step-wise area under the precision-recall curve (NaN without positives)."""
     return RankedScores(y, scores).average_precision(sample_weight)
 
 
-def recall_at_fpr(y: Sequence, scores: Sequence, max_fpr: float = 0.01,
-                  sample_weight: Sequence | None = None) -> float:
+def recall_at_fpr(y: ArrayLike, scores: ArrayLike, max_fpr: float = 0.01,
+                  sample_weight: ArrayLike | None = None) -> float:
     """Largest recall achievable with a false-positive rate <= ``max_fpr``."""
     return RankedScores(y, scores).recall_at_fpr(max_fpr, sample_weight)[0]
 
 
-def brier_score(y: Sequence, proba: Sequence, sample_weight: Sequence | None = None) -> float:
+def brier_score(y: ArrayLike, proba: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
     """Mean squared difference between predicted probability and outcome (lower is better)."""
     y = _labels(y)
     p = _scores(proba, len(y))
@@ -150,7 +149,7 @@ def brier_score(y: Sequence, proba: Sequence, sample_weight: Sequence | None = N
     return float(np.sum(w * (p - y) ** 2) / total) if total > 0 else float("nan")
 
 
-def daily_top_k_mask(scores: Sequence, days: Sequence, k: int) -> np.ndarray:
+def daily_top_k_mask(scores: ArrayLike, days: ArrayLike, k: int) -> np.ndarray:
     """Boolean mask of the rows alerted when each day's ``k`` highest scores are alerted (ties: input order)."""
     if k <= 0:
         raise ValueError("k must be positive")
@@ -162,7 +161,7 @@ def daily_top_k_mask(scores: Sequence, days: Sequence, k: int) -> np.ndarray:
     return mask
 
 
-def precision_at_k_per_day(y: Sequence, scores: Sequence, days: Sequence, k: int) -> dict:
+def precision_at_k_per_day(y: ArrayLike, scores: ArrayLike, days: ArrayLike, k: int) -> dict:
     """Alert-budget metrics: each day the ``k`` highest-scored transactions are alerted.
 
     Ties at the k-th place are broken by input order (deterministic).
@@ -188,7 +187,7 @@ def precision_at_k_per_day(y: Sequence, scores: Sequence, days: Sequence, k: int
     }
 
 
-def calibration_table(y: Sequence, proba: Sequence, n_bins: int = 10) -> list[dict]:
+def calibration_table(y: ArrayLike, proba: ArrayLike, n_bins: int = 10) -> list[dict]:
     """Reliability table over ``n_bins`` equal-width probability bins.
 
     Bin ``i`` holds ``i/n <= p < (i+1)/n`` (the last bin includes 1.0). Empty bins have NaN means.

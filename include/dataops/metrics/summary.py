@@ -6,11 +6,12 @@ challenger): it depends on neither.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dataops.metrics.binary import (
     RankedScores,
@@ -48,7 +49,7 @@ class EvaluationConfig:
         return cls(**raw)
 
 
-def overall_metrics(y: np.ndarray, scores: np.ndarray, days: Sequence, config: EvaluationConfig) -> dict:
+def overall_metrics(y: np.ndarray, scores: np.ndarray, days: ArrayLike, config: EvaluationConfig) -> dict:
     """Every headline metric of one model on one set of rows."""
     ranked = RankedScores(y, scores)
     recall, threshold = ranked.recall_at_fpr(config.max_fpr)

@@ -15,6 +15,7 @@ judged by the gate too (a rejected label file is as critical as a rejected trans
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,23 @@ def _source(key: str, raw: dict, stage: str) -> str | None:
     return source
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """One validated entry of the ``metrics`` mapping, before expansion into concrete metrics."""
+
+    key: str
+    raw: dict
+    kind: str
+    stage: str
+    source: str | None
+    spc_raw: dict[str, Any]
+    overrides: dict
+
+    def spec(self, name: str, spc_raw: dict[str, Any] | None = None, **kw: Any) -> MetricSpec:
+        spc = MetricConfig.from_dict(self.spc_raw if spc_raw is None else spc_raw, metric=name)
+        return MetricSpec(name=name, kind=self.kind, spc=spc, stage=self.stage, source=self.source, **kw)
+
+
 def _expand(key: str, raw: dict, defaults: dict, overrides: dict) -> list[MetricSpec]:
     kind = raw.get("kind")
     if kind not in KINDS:
@@ -134,32 +152,42 @@ def _expand(key: str, raw: dict, defaults: dict, overrides: dict) -> list[Metric
     spc_raw = {**defaults, **(raw.get("spc") or {}), **overrides}
     if "baseline_window" in spc_raw and "min_baseline_points" in spc_raw:
         spc_raw["baseline_window"] = max(spc_raw["baseline_window"], spc_raw["min_baseline_points"])
+    entry = _Entry(key, raw, kind, stage, _source(key, raw, stage), spc_raw, overrides)
+    return _EXPANDERS.get(kind, _expand_single)(entry)
 
-    source = _source(key, raw, stage)
 
-    def spec(name: str, **kw: Any) -> MetricSpec:
-        return MetricSpec(name=name, kind=kind, spc=MetricConfig.from_dict(spc_raw, metric=name), stage=stage,
-                          source=source, **kw)
+def _expand_null_rate(e: _Entry) -> list[MetricSpec]:
+    """One ``<key>.<column>`` metric per column."""
+    columns = e.raw.get("columns") or []
+    if not columns:
+        raise ValueError(f"quality metric {e.key!r}: null_rate needs 'columns'")
+    return [e.spec(f"{e.key}.{c}", column=c) for c in columns]
 
-    if kind == "null_rate":
-        columns = raw.get("columns") or []
-        if not columns:
-            raise ValueError(f"quality metric {key!r}: null_rate needs 'columns'")
-        return [spec(f"{key}.{c}", column=c) for c in columns]
-    if kind == "category_share":
-        values = tuple(str(v) for v in raw.get("values") or [])
-        if not raw.get("column") or not values:
-            raise ValueError(f"quality metric {key!r}: category_share needs 'column' and 'values'")
-        if OTHER in values:
-            raise ValueError(f"quality metric {key!r}: {OTHER!r} is reserved for the unlisted values")
-        out = [spec(f"{key}.{v}", column=raw["column"], value=v, values=values) for v in values]
-        other_raw = {**spc_raw, **(raw.get("other_spc") or {}), **overrides}
-        out.append(MetricSpec(name=f"{key}.{OTHER}", kind=kind, column=raw["column"], value=OTHER, values=values,
-                              stage=stage, source=source,
-                              spc=MetricConfig.from_dict(other_raw, metric=f"{key}.{OTHER}")))
-        return out
-    _check_columns(key, kind, raw)
-    return [spec(key, column=raw.get("column"), since=raw.get("since"))]
+
+def _expand_category_share(e: _Entry) -> list[MetricSpec]:
+    """One ``<key>.<value>`` metric per listed value, and ``<key>.other`` (with ``other_spc``)."""
+    values = tuple(str(v) for v in e.raw.get("values") or [])
+    if not e.raw.get("column") or not values:
+        raise ValueError(f"quality metric {e.key!r}: category_share needs 'column' and 'values'")
+    if OTHER in values:
+        raise ValueError(f"quality metric {e.key!r}: {OTHER!r} is reserved for the unlisted values")
+    out = [e.spec(f"{e.key}.{v}", column=e.raw["column"], value=v, values=values) for v in values]
+    other_raw = {**e.spc_raw, **(e.raw.get("other_spc") or {}), **e.overrides}
+    out.append(e.spec(f"{e.key}.{OTHER}", other_raw, column=e.raw["column"], value=OTHER, values=values))
+    return out
+
+
+def _expand_single(e: _Entry) -> list[MetricSpec]:
+    """Every other kind: one metric named by the key."""
+    _check_columns(e.key, e.kind, e.raw)
+    return [e.spec(e.key, column=e.raw.get("column"), since=e.raw.get("since"))]
+
+
+# Metric kind -> how its entry expands into concrete metrics (default: :func:`_expand_single`).
+_EXPANDERS: dict[str, Callable[[_Entry], list[MetricSpec]]] = {
+    "null_rate": _expand_null_rate,
+    "category_share": _expand_category_share,
+}
 
 
 def _check_columns(key: str, kind: str, raw: dict) -> None:

@@ -147,64 +147,107 @@ def run_gate(location: Warehouse | WarehouseLocation | str, dataset: str, batch_
     warehouse = open_warehouse(location)
     ensure_tables(warehouse)
     specs = cfg.stage(stage)
-    facts: BatchFacts | None = None
     if stage == "batch":
-        raw_table = ds_cfg.sources[cfg.source].raw_table.replace("raw.", f"{raw_schema}.", 1)
-        values, facts = compute_batch_metrics(warehouse, cfg, raw_table, batch_date)
+        values, facts = _measure_batch(warehouse, cfg, ds_cfg, batch_date, raw_schema)
     else:
-        thr = ds_cfg.decision_threshold if threshold is None else threshold
-        values = compute_score_metrics(warehouse, cfg, batch_date, thr)
+        values, facts = _measure_scores(warehouse, cfg, ds_cfg, batch_date, threshold), None
     history = load_history(warehouse, dataset, [s.name for s in specs], before=day)
     evs = _evaluate(specs, values, history, day)
-    ev_dicts = {m: ev.to_dict() for m, ev in evs.items()}
-    rows = [HistoryRow.from_evaluation(ev) for ev in evs.values()]
-    rows += [HistoryRow(v.metric, None, v.n, "learning") for v in values if v.value is None]
-    contract = contract_evaluation(batch_date, facts) if facts is not None else None
-    if contract is not None:
-        rows.append(HistoryRow(CONTRACT_METRIC, contract["value"], None, contract["verdict"], 0.0, 0.0, 0.0,
-                               rules=tuple(f["rule"] for f in contract["findings"])))
-    statuses = write_points(warehouse, dataset, batch_date, rows, run_id)
+    contract = _contract(batch_date, facts)
+    statuses = write_points(warehouse, dataset, batch_date, _history_rows(values, evs, contract), run_id)
     labels = labels_of(warehouse, dataset, batch_date)
 
     result = GateResult(dataset=dataset, batch_date=batch_date, stage=stage)
-    all_evs = list(ev_dicts.values()) + ([contract] if contract else [])
-    for ev in all_evs:
-        result.metrics[ev["metric"]] = {k: ev.get(k) for k in ("value", "n", "verdict", "centre", "lcl", "ucl", "z")}
-        result.metrics[ev["metric"]].update(status=statuses.get(ev["metric"]),
-                                            rules=[f["rule"] for f in ev["findings"]])
-        for f in ev["findings"]:
-            finding = _finding(ev, f)
-            if f["severity"] == CRITICAL and labels.get(ev["metric"]) == FALSE_POSITIVE:
-                result.acknowledged.append(finding)
-            else:
-                result.findings.append(finding)
-
-    docs_dir = Path(docs_dir) if docs_dir else reports_dir() / "data_docs"
+    ev_dicts = {m: ev.to_dict() for m, ev in evs.items()}
+    all_evs = [*ev_dicts.values(), *([contract] if contract else [])]
+    _collect(result, all_evs, statuses, labels)
+    docs = Path(docs_dir) if docs_dir else reports_dir() / "data_docs"
     if stage == "batch" and run_gx and cfg.gx_checkpoint:
-        from dataops.quality.gx_runner import run_checkpoint, spc_parameters
-
-        has_rows = bool(values) and any(v.metric == "row_count" and (v.value or 0) > 0 for v in values)
-        outcome = run_checkpoint(warehouse.location, checkpoint=cfg.gx_checkpoint, batch_date=batch_date,
-                                 parameters=spc_parameters(ev_dicts), docs_dir=docs_dir, has_rows=has_rows,
-                                 project_dir=gx_project_dir, raw_schema=raw_schema)
-        result.gx = outcome.to_dict()
-        result.paths["data_docs"] = outcome.docs_url
-        contract_suites = tuple(s for s in cfg.gx_suites if not s.endswith("_spc"))
-        result.findings.extend(_gx_findings(result.gx, contract_suites))
+        _check_gx(result, warehouse, cfg, values, ev_dicts, docs_dir=docs, project_dir=gx_project_dir,
+                  raw_schema=raw_schema)
     result.settle_verdict()
-
     if alert is not None:
-        alerted = list(all_evs)  # every metric: the alerts API also reports "back in control"
-        alerted += [_gx_evaluation(batch_date, f) for f in result.findings if f["metric"].startswith("gx.")]
-        try:
-            result.alerts = alert(evaluations=alerted,
-                                  series=_series({s.name: s for s in specs}, history, evs, statuses),
-                                  links={**(links or {}), "data_docs": result.paths.get("data_docs") or ""})
-        except Exception as exc:  # noqa: BLE001 - the verdict never depends on the e-mail
-            log.exception("alerting failed; the quality verdict stands")
-            result.alerts = {"error": f"{type(exc).__name__}: {exc}"}
-    result.paths["result"] = str(_save(result, docs_dir.parent / "quality"))
+        series = _series({s.name: s for s in specs}, history, evs, statuses)
+        _alert(result, alert, all_evs, series, links)
+    result.paths["result"] = str(_save(result, docs.parent / "quality"))
     return result
+
+
+def _measure_batch(warehouse: Warehouse, cfg: QualityConfig, ds_cfg: Any, batch_date: str, raw_schema: str
+                   ) -> tuple[list[MetricValue], BatchFacts]:
+    """Stage 1 (``batch``): the batch's metrics in the warehouse, and its ledger facts."""
+    raw_table = ds_cfg.sources[cfg.source].raw_table.replace("raw.", f"{raw_schema}.", 1)
+    return compute_batch_metrics(warehouse, cfg, raw_table, batch_date)
+
+
+def _measure_scores(warehouse: Warehouse, cfg: QualityConfig, ds_cfg: Any, batch_date: str,
+                    threshold: float | None) -> list[MetricValue]:
+    """Stage 1 (``post_score``): the score metrics at the decision threshold (default: the dataset's)."""
+    thr = ds_cfg.decision_threshold if threshold is None else threshold
+    return compute_score_metrics(warehouse, cfg, batch_date, thr)
+
+
+def _contract(batch_date: str, facts: BatchFacts | None) -> dict[str, Any] | None:
+    """The file-contract evaluation of a ``batch`` stage (None after scoring: no ledger facts)."""
+    return contract_evaluation(batch_date, facts) if facts is not None else None
+
+
+def _history_rows(values: list[MetricValue], evs: dict[str, Evaluation], contract: dict[str, Any] | None
+                  ) -> list[HistoryRow]:
+    """Stage 4: the rows recorded in the history (metrics without a value are recorded as ``learning``)."""
+    rows = [HistoryRow.from_evaluation(ev) for ev in evs.values()]
+    rows += [HistoryRow(v.metric, None, v.n, "learning") for v in values if v.value is None]
+    if contract is not None:
+        rows.append(HistoryRow(CONTRACT_METRIC, contract["value"], None, contract["verdict"], 0.0, 0.0, 0.0,
+                               rules=tuple(f["rule"] for f in contract["findings"])))
+    return rows
+
+
+def _collect(result: GateResult, evaluations: list[dict], statuses: dict[str, str], labels: dict[str, str]
+             ) -> None:
+    """Each evaluation's summary and findings into ``result``; a critical finding on a point labelled
+    ``false_positive`` is acknowledged, not blocking."""
+    for ev in evaluations:
+        metric = ev["metric"]
+        result.metrics[metric] = {k: ev.get(k) for k in ("value", "n", "verdict", "centre", "lcl", "ucl", "z")}
+        result.metrics[metric].update(status=statuses.get(metric), rules=[f["rule"] for f in ev["findings"]])
+        for f in ev["findings"]:
+            acknowledged = f["severity"] == CRITICAL and labels.get(metric) == FALSE_POSITIVE
+            (result.acknowledged if acknowledged else result.findings).append(_finding(ev, f))
+
+
+def _check_gx(result: GateResult, warehouse: Warehouse, cfg: QualityConfig, values: list[MetricValue],
+              ev_dicts: dict[str, dict], *, docs_dir: Path, project_dir: str | Path | None, raw_schema: str
+              ) -> None:
+    """Stage 5: the dataset's GX checkpoint with the SPC limits as suite parameters, and Data Docs.
+
+    Failures of the contract suites (not the ``*_spc`` ones) are added to the findings.
+    """
+    from dataops.quality.gx_runner import run_checkpoint, spc_parameters
+
+    assert cfg.gx_checkpoint is not None  # the caller runs GX only for a configured checkpoint
+    has_rows = any(v.metric == "row_count" and (v.value or 0) > 0 for v in values)
+    outcome = run_checkpoint(warehouse.location, checkpoint=cfg.gx_checkpoint, batch_date=result.batch_date,
+                             parameters=spc_parameters(ev_dicts), docs_dir=docs_dir, has_rows=has_rows,
+                             project_dir=project_dir, raw_schema=raw_schema)
+    result.gx = outcome.to_dict()
+    result.paths["data_docs"] = outcome.docs_url
+    contract_suites = tuple(s for s in cfg.gx_suites if not s.endswith("_spc"))
+    result.findings.extend(_gx_findings(result.gx, contract_suites))
+
+
+def _alert(result: GateResult, alert: Callable[..., dict], evaluations: list[dict], series: dict[str, dict],
+           links: dict[str, str] | None) -> None:
+    """Stage 6: every evaluation (the alerts API also reports "back in control") and the GX contract
+    failures to ``alert``; a failure there is logged and recorded, never decisive."""
+    alerted = [*evaluations,
+               *(_gx_evaluation(result.batch_date, f) for f in result.findings if f["metric"].startswith("gx."))]
+    try:
+        result.alerts = alert(evaluations=alerted, series=series,
+                              links={**(links or {}), "data_docs": result.paths.get("data_docs") or ""})
+    except Exception as exc:  # noqa: BLE001 - the verdict never depends on the e-mail
+        log.exception("alerting failed; the quality verdict stands")
+        result.alerts = {"error": f"{type(exc).__name__}: {exc}"}
 
 
 def _gx_evaluation(batch_date: str, f: dict) -> dict:
@@ -252,14 +295,7 @@ def reevaluate_batch(location: Warehouse | WarehouseLocation | str, dataset: str
                             run_id)
     labels = labels_of(warehouse, dataset, batch_date)
     result = GateResult(dataset=dataset, batch_date=batch_date, stage="relabel")
-    for m, ev in evs.items():
-        d = ev.to_dict()
-        result.metrics[m] = {k: d.get(k) for k in ("value", "n", "verdict", "centre", "lcl", "ucl", "z")}
-        result.metrics[m].update(status=statuses.get(m), rules=[f.rule for f in ev.findings])
-        for f in d["findings"]:
-            target = result.acknowledged if f["severity"] == CRITICAL and labels.get(m) == FALSE_POSITIVE \
-                else result.findings
-            target.append(_finding(d, f))
+    _collect(result, [ev.to_dict() for ev in evs.values()], statuses, labels)
     for m, _, _, verdict, rules in recorded:
         if m == CONTRACT_METRIC and verdict == CRITICAL:
             finding = {"metric": m, "severity": CRITICAL, "rule": "file_contract",

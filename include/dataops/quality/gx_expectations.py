@@ -11,7 +11,7 @@ Importing this module registers the expectations with GX (needed before a suite 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import great_expectations.expectations as gxe
 from great_expectations.core.suite_parameters import SuiteParameterDict
@@ -52,12 +52,19 @@ def _describe(result) -> str:
             f"{details.get('verdict') or 'n/a'}, rules: {rules})")
 
 
-class _SPCMixin:
+if TYPE_CHECKING:  # what the mixin relies on: an expectation's configuration and built-in _validate
+    _ExpectationBase = gxe.Expectation
+else:
+    _ExpectationBase = object
+
+
+class _SPCMixin(_ExpectationBase):
     """Adds the ``spc`` parameter and the SPC details of the result."""
 
     def _validate(self, metrics, runtime_configuration=None, execution_engine=None):
         """The built-in check, then the SPC facts (value, centre, limits, z, rules) added to its result."""
-        return self._with_spc(super()._validate(metrics, runtime_configuration, execution_engine),
+        # the concrete expectation after the mixin in the MRO implements it (mypy sees the abstract base)
+        return self._with_spc(super()._validate(metrics, runtime_configuration, execution_engine),  # type: ignore[safe-super]
                               runtime_configuration)
 
     def _with_spc(self, result, runtime_configuration):
@@ -77,7 +84,7 @@ class ExpectTableRowCountToBeInControl(_SPCMixin, gxe.ExpectTableRowCountToBeBet
     """Row count of the batch within its SPC control limits (weekday centre)."""
 
     spc: dict | SuiteParameterDict | None = None
-    success_keys: ClassVar[tuple[str, ...]] = (*gxe.ExpectTableRowCountToBeBetween.success_keys, "spc")
+    success_keys: ClassVar[tuple[str, ...]] = (*gxe.ExpectTableRowCountToBeBetween.success_keys, "spc")  # type: ignore[assignment]  # GX types it as a 4-tuple
 
     @classmethod
     @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
@@ -89,7 +96,7 @@ class ExpectColumnMeanToBeInControl(_SPCMixin, gxe.ExpectColumnMeanToBeBetween):
     """Mean of a column of the batch within its SPC control limits."""
 
     spc: dict | SuiteParameterDict | None = None
-    success_keys: ClassVar[tuple[str, ...]] = (*gxe.ExpectColumnMeanToBeBetween.success_keys, "spc")
+    success_keys: ClassVar[tuple[str, ...]] = (*gxe.ExpectColumnMeanToBeBetween.success_keys, "spc")  # type: ignore[assignment]  # GX types it as a 4-tuple
 
     @classmethod
     @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
@@ -101,7 +108,7 @@ class ExpectColumnStdevToBeInControl(_SPCMixin, gxe.ExpectColumnStdevToBeBetween
     """Standard deviation of a column of the batch within its SPC control limits."""
 
     spc: dict | SuiteParameterDict | None = None
-    success_keys: ClassVar[tuple[str, ...]] = (*gxe.ExpectColumnStdevToBeBetween.success_keys, "spc")
+    success_keys: ClassVar[tuple[str, ...]] = (*gxe.ExpectColumnStdevToBeBetween.success_keys, "spc")  # type: ignore[assignment]  # GX types it as a 4-tuple
 
     @classmethod
     @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)

@@ -157,8 +157,10 @@ def run_checkpoint(location: WarehouseLocation, *, checkpoint: str, batch_date: 
             if raw_schema != "raw":
                 for asset in datasource.assets:
                     asset.query = BATCH_QUERY.format(raw_schema=raw_schema)
-            if location.kind == "duckdb":  # plain connections (see WarehouseLocation.engine); in memory only
-                datasource.kwargs = {**datasource.kwargs, "creator": duckdb_creator(location.path)}
+            if location.kind == "duckdb" and location.path:  # plain connections (see WarehouseLocation.engine)
+                # GX types data_sources.get() as the generic Datasource; the SQL one it returns has kwargs.
+                datasource.kwargs = {**datasource.kwargs,  # type: ignore[attr-defined]
+                                     "creator": duckdb_creator(location.path)}
             try:
                 if not has_rows:
                     return GXOutcome(ran=False, docs_url=_docs_index(context),

@@ -11,6 +11,7 @@ The SQL is plain (``count(*) FILTER (WHERE ...)``, ``ln``, ``stddev_samp``) and 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,29 +93,50 @@ def batch_facts(con, dataset: str, source: str, batch_date: str) -> BatchFacts:
     return facts
 
 
+def _null_count_sql(i: int, m: MetricSpec, col: str, params: dict[str, Any]) -> str:
+    return f"count(*) - count({col}) AS m{i}"
+
+
+def _log_mean_sql(i: int, m: MetricSpec, col: str, params: dict[str, Any]) -> str:
+    return f"avg(ln({col})) FILTER (WHERE {col} > 0) AS m{i}"
+
+
+def _log_std_sql(i: int, m: MetricSpec, col: str, params: dict[str, Any]) -> str:
+    return f"stddev_samp(ln({col})) FILTER (WHERE {col} > 0) AS m{i}"
+
+
+def _category_count_sql(i: int, m: MetricSpec, col: str, params: dict[str, Any]) -> str:
+    if m.value == OTHER:
+        listed = ", ".join(f":v{i}_{j}" for j in range(len(m.values)))
+        params.update({f"v{i}_{j}": v for j, v in enumerate(m.values)})
+        return f"count(*) FILTER (WHERE {col} IS NOT NULL AND CAST({col} AS VARCHAR) NOT IN ({listed})) AS m{i}"
+    params[f"v{i}"] = m.value
+    return f"count(*) FILTER (WHERE CAST({col} AS VARCHAR) = :v{i}) AS m{i}"
+
+
+def _lateness_sql(i: int, m: MetricSpec, col: str, params: dict[str, Any]) -> str:
+    return f"avg(EXTRACT(EPOCH FROM ({col} - {_ident(m.since or '')})) / 86400.0) AS m{i}"
+
+
+# Metric kind -> the aggregate over the batch's raw rows behind it, as ``sql(i, spec, column, params)``
+# returning the ``... AS m<i>`` expression (and adding its bind parameters to ``params``).
+_RAW_AGGREGATE: dict[str, Callable[[int, MetricSpec, str, dict[str, Any]], str]] = {
+    "null_rate": _null_count_sql,
+    "log_mean": _log_mean_sql,
+    "log_std": _log_std_sql,
+    "category_share": _category_count_sql,
+    "lateness_days": _lateness_sql,
+}
+ROW_KINDS = tuple(_RAW_AGGREGATE)
+
+
 def _raw_aggregates(con, table: str, specs: list[MetricSpec], batch_date: str) -> dict[str, Any]:
     from sqlalchemy import text
 
     exprs = ["count(*) AS row_count"]
     params: dict[str, Any] = {"d": batch_date}
     for i, m in enumerate(specs):
-        col = _ident(m.column) if m.column else None
-        if m.kind == "null_rate":
-            exprs.append(f"count(*) - count({col}) AS m{i}")
-        elif m.kind == "log_mean":
-            exprs.append(f"avg(ln({col})) FILTER (WHERE {col} > 0) AS m{i}")
-        elif m.kind == "log_std":
-            exprs.append(f"stddev_samp(ln({col})) FILTER (WHERE {col} > 0) AS m{i}")
-        elif m.kind == "category_share" and m.value == OTHER:
-            listed = ", ".join(f":v{i}_{j}" for j in range(len(m.values)))
-            params.update({f"v{i}_{j}": v for j, v in enumerate(m.values)})
-            exprs.append(f"count(*) FILTER (WHERE {col} IS NOT NULL AND CAST({col} AS VARCHAR) NOT IN ({listed})) "
-                         f"AS m{i}")
-        elif m.kind == "category_share":
-            params[f"v{i}"] = m.value
-            exprs.append(f"count(*) FILTER (WHERE CAST({col} AS VARCHAR) = :v{i}) AS m{i}")
-        elif m.kind == "lateness_days":
-            exprs.append(f"avg(EXTRACT(EPOCH FROM ({col} - {_ident(m.since)})) / 86400.0) AS m{i}")
+        exprs.append(_RAW_AGGREGATE[m.kind](i, m, _ident(m.column or ""), params))
     sql = f"SELECT {', '.join(exprs)} FROM {_ident(table)} WHERE batch_date = CAST(:d AS DATE)"
     row = con.execute(text(sql), params).mappings().one()
     return dict(row)
@@ -144,32 +166,65 @@ def _rate(count: int | None, n: int) -> tuple[float | None, int | None]:
     return min(1.0, float(count) / n), n
 
 
-ROW_KINDS = ("null_rate", "log_mean", "log_std", "category_share", "lateness_days")
+@dataclass(frozen=True)
+class _Measured:
+    """What a batch metric's value is made from: its raw-row aggregate (None when the kind has none), the
+    batch's row count, the ledger facts and the quarantine counts (``duplicate_key`` and per column)."""
+
+    agg: Any
+    rows: int
+    facts: BatchFacts
+    quarantined: dict[str, int]
 
 
-def _value(m: MetricSpec, agg_value: Any, rows: int, facts: BatchFacts, quarantined: dict[str, int]
-           ) -> MetricValue | None:
-    if m.kind == "row_count":
-        return MetricValue(m.name, float(rows))
-    if m.kind == "null_rate":
-        nulls = int(agg_value or 0) + quarantined.get(m.column, 0)
-        return MetricValue(m.name, *_rate(nulls, facts.landed))
-    if m.kind == "duplicate_key_rate":
-        return MetricValue(m.name, *_rate(quarantined.get("duplicate_key", 0), facts.landed))
-    if m.kind == "quarantine_rate":
-        return MetricValue(m.name, *_rate(facts.quarantined, facts.landed))
-    if m.kind == "category_share":
-        return MetricValue(m.name, *_rate(int(agg_value or 0), rows))
-    if m.kind in ("log_mean", "log_std", "lateness_days"):
-        return MetricValue(m.name, None if agg_value is None else float(agg_value))
-    return None
+def _row_count(m: MetricSpec, x: _Measured) -> tuple[float | None, int | None]:
+    return float(x.rows), None
+
+
+def _null_rate(m: MetricSpec, x: _Measured) -> tuple[float | None, int | None]:
+    nulls = int(x.agg or 0) + x.quarantined.get(m.column or "", 0)
+    return _rate(nulls, x.facts.landed)
+
+
+def _duplicate_key_rate(m: MetricSpec, x: _Measured) -> tuple[float | None, int | None]:
+    return _rate(x.quarantined.get("duplicate_key", 0), x.facts.landed)
+
+
+def _quarantine_rate(m: MetricSpec, x: _Measured) -> tuple[float | None, int | None]:
+    return _rate(x.facts.quarantined, x.facts.landed)
+
+
+def _category_share(m: MetricSpec, x: _Measured) -> tuple[float | None, int | None]:
+    return _rate(int(x.agg or 0), x.rows)
+
+
+def _aggregate_value(m: MetricSpec, x: _Measured) -> tuple[float | None, int | None]:
+    return (None if x.agg is None else float(x.agg)), None
+
+
+# Metric kind -> its ``(value, n)`` from what was measured (``batch`` stage kinds).
+_BATCH_VALUE: dict[str, Callable[[MetricSpec, _Measured], tuple[float | None, int | None]]] = {
+    "row_count": _row_count,
+    "null_rate": _null_rate,
+    "duplicate_key_rate": _duplicate_key_rate,
+    "quarantine_rate": _quarantine_rate,
+    "category_share": _category_share,
+    "log_mean": _aggregate_value,
+    "log_std": _aggregate_value,
+    "lateness_days": _aggregate_value,
+}
+
+
+def _value(m: MetricSpec, measured: _Measured) -> MetricValue | None:
+    handler = _BATCH_VALUE.get(m.kind)
+    return None if handler is None else MetricValue(m.name, *handler(m, measured))
 
 
 def _measure_source(con, dataset: str, source: str, table: str, specs: list[MetricSpec], batch_date: str
                     ) -> tuple[list[MetricValue], BatchFacts]:
     """The metrics of one landed source of the batch, and that source's ledger facts."""
     row_specs = [m for m in specs if m.kind in ROW_KINDS]
-    null_columns = [m.column for m in specs if m.kind == "null_rate"]
+    null_columns = [m.column for m in specs if m.kind == "null_rate" and m.column]
     facts = batch_facts(con, dataset, source, batch_date)
     agg = _raw_aggregates(con, table, row_specs, batch_date) if _table_exists(con, table) else {}
     quarantined = _quarantine_aggregates(con, dataset, source, null_columns, batch_date)
@@ -177,7 +232,8 @@ def _measure_source(con, dataset: str, source: str, table: str, specs: list[Metr
     index = {m.name: i for i, m in enumerate(row_specs)}
     out = []
     for m in specs:
-        value = _value(m, agg.get(f"m{index[m.name]}") if m.name in index else None, rows, facts, quarantined)
+        measured = _Measured(agg.get(f"m{index[m.name]}") if m.name in index else None, rows, facts, quarantined)
+        value = _value(m, measured)
         if value is not None:
             out.append(value)
     return out, facts
@@ -254,13 +310,9 @@ def compute_score_metrics(location_or_engine, config: QualityConfig, batch_date:
                 f"SELECT count(*), avg(score), count(*) FILTER (WHERE score >= :t) FROM {PREDICTIONS} "
                 "WHERE dataset = :ds AND batch_date = CAST(:d AS DATE) AND role = :r"),
                 {"t": threshold, "ds": config.dataset, "d": batch_date, "r": role}).one()
-    out = []
-    for m in specs:
-        if m.kind == "score_mean":
-            out.append(MetricValue(m.name, None if mean is None else float(mean)))
-        elif m.kind == "score_flag_rate":
-            out.append(MetricValue(m.name, *_rate(int(flagged or 0), int(rows or 0))))
-    return out
+    values = {"score_mean": (None if mean is None else float(mean), None),
+              "score_flag_rate": _rate(int(flagged or 0), int(rows or 0))}  # metric kind -> (value, n)
+    return [MetricValue(m.name, *values[m.kind]) for m in specs if m.kind in values]
 
 
 def _engine(location_or_engine):

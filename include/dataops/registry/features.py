@@ -97,7 +97,7 @@ class FeatureEncoder:
             if f.type == "numeric":
                 out[:, j] = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
             else:
-                codes = pd.Categorical(_as_text(col), categories=list(f.levels)).codes.astype(np.float64)
+                codes = pd.Categorical(_as_text(col), categories=list(f.levels or ())).codes.astype(np.float64)
                 codes[codes < 0] = np.nan
                 out[:, j] = codes
         return out

@@ -82,6 +82,11 @@ class MetricConfig:
         _validate(self)
 
     @property
+    def rule_set(self) -> Mapping[str, str]:
+        """``rules`` as resolved by ``__post_init__`` (never None there; typed for the checker)."""
+        return self.rules if self.rules is not None else {}
+
+    @property
     def is_p_chart(self) -> bool:
         return self.chart in P_CHARTS
 
@@ -107,7 +112,7 @@ class MetricConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form (round-trips through :meth:`from_dict`)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        out["rules"] = dict(self.rules)
+        out["rules"] = dict(self.rule_set)
         return out
 
 
@@ -148,7 +153,7 @@ def _validate(cfg: MetricConfig) -> None:
         raise ValueError(f"unknown chart {cfg.chart!r}; expected one of {CHARTS}")
     if cfg.seasonality not in SEASONALITIES:
         raise ValueError(f"unknown seasonality {cfg.seasonality!r}; expected one of {SEASONALITIES}")
-    for key, severity in cfg.rules.items():
+    for key, severity in cfg.rule_set.items():
         chart_rule = key in CHART_RULES.values()
         if key not in RULES and not chart_rule:
             known = sorted(RULES) + sorted(CHART_RULES.values())

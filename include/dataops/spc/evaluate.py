@@ -13,7 +13,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -66,6 +67,47 @@ def _gate(cfg: MetricConfig, centre: float, findings: list[Finding]) -> tuple[li
     return kept, suppressed, notes
 
 
+@dataclass(frozen=True)
+class _Limits:
+    """The tested point on its Shewhart scale: centre, sigma, z and the 3-sigma limits."""
+
+    centre: float
+    sigma: float
+    z: float
+    ucl: float
+    lcl: float
+
+
+def _limits(cfg: MetricConfig, at: tuple[float, float, float] | None) -> _Limits | None:
+    if at is None:
+        return None
+    centre, sigma, z = at
+    ucl, lcl = centre + LIMIT_WIDTH * sigma, centre - LIMIT_WIDTH * sigma
+    if cfg.is_p_chart:  # a proportion stays in [0, 1]
+        ucl, lcl = min(1.0, ucl), max(0.0, lcl)
+    return _Limits(centre, sigma, z, ucl, lcl)
+
+
+def _ewma(cfg: MetricConfig, z: np.ndarray, centre: float, sigma: float) -> tuple[Finding | None, dict[str, Any]]:
+    return ewma_signal(cfg, z, centre, sigma)
+
+
+def _cusum(cfg: MetricConfig, z: np.ndarray, centre: float, sigma: float) -> tuple[Finding | None, dict[str, Any]]:
+    return cusum_signal(cfg, z, sigma)
+
+
+# Chart type -> its own signal on top of the run rules (individuals and p charts have none).
+_CHART_SIGNAL: dict[str, Callable[[MetricConfig, np.ndarray, float, float], tuple[Finding | None, dict[str, Any]]]] = {
+    "ewma": _ewma,
+    "cusum": _cusum,
+}
+
+
+def _verdict(findings: list[Finding]) -> str:
+    severities = {f.severity for f in findings}
+    return CRITICAL if CRITICAL in severities else WARNING if WARNING in severities else IN_CONTROL
+
+
 def evaluate_point(history: Iterable[Point], today: Point, config: MetricConfig | Mapping[str, Any]) -> Evaluation:
     """Evaluate the batch ``today`` of a metric against its history.
 
@@ -80,46 +122,40 @@ def evaluate_point(history: Iterable[Point], today: Point, config: MetricConfig 
     if cfg.is_p_chart:
         for p in (*sel.points, today):
             _check_p_point(p)
-    notes: list[str] = []
-    if sel.ignored:
-        notes.append(f"{sel.ignored} history point(s) on or after {today.batch_date} ignored")
-    base = dict(metric=cfg.metric, chart=cfg.chart, batch_date=today.batch_date, value=float(today.value),
-                n=today.n, baseline_dates=tuple(p.batch_date for p in sel.points), excluded_dates=sel.excluded)
+    notes = [f"{sel.ignored} history point(s) on or after {today.batch_date} ignored"] if sel.ignored else []
     scale = fit_scale(cfg, sel.points) if len(sel.points) >= 2 else None
     at = scale.at(today.batch_date, today.value, today.n) if scale is not None else None
-    limits: dict[str, Any] = {}
-    if at is not None:
-        centre, sigma, z = at
-        limits = dict(centre=centre, sigma=sigma, z=z, ucl=centre + LIMIT_WIDTH * sigma,
-                      lcl=centre - LIMIT_WIDTH * sigma)
-        if cfg.is_p_chart:
-            limits.update(ucl=min(1.0, limits["ucl"]), lcl=max(0.0, limits["lcl"]))
+    limits = _limits(cfg, at)
+    ev = Evaluation(metric=cfg.metric, chart=cfg.chart, batch_date=today.batch_date, value=float(today.value),
+                    verdict=LEARNING, n=today.n, baseline_dates=tuple(p.batch_date for p in sel.points),
+                    excluded_dates=sel.excluded)
+    if limits is not None:
+        ev = replace(ev, centre=limits.centre, sigma=limits.sigma, z=limits.z, ucl=limits.ucl, lcl=limits.lcl)
     reason = _learning_reason(cfg, sel, scale, today)
-    if reason is None and at is None:
+    if reason is None and limits is None:
         reason = f"learning: no baseline centre for {today.batch_date:%A}"
-    if reason is not None:
-        return Evaluation(verdict=LEARNING, notes=(*notes, reason), **base, **limits)
+    if reason is not None or scale is None or limits is None:
+        return replace(ev, notes=(*notes, reason or "learning"))
+    return _judge(cfg, ev, scale, limits, today.value, notes)
 
-    centre, sigma, z_today = at
+
+def _judge(cfg: MetricConfig, ev: Evaluation, scale: Scale, limits: _Limits, value: float, notes: list[str]
+           ) -> Evaluation:
+    """Steps 4-6 for a point with a scale: rules, chart signal, minimum practical change, verdict."""
+    centre, sigma = limits.centre, limits.sigma
     if sigma == 0:
         notes.append("the baseline has no variation (sigma = 0): any change is significant")
-    z = np.append(scale.z, z_today)
-    devs = np.append(scale.devs, today.value - centre)
+    z = np.append(scale.z, limits.z)
+    devs = np.append(scale.devs, value - centre)
     findings = run_rule_findings(cfg, z, devs)
     stat: dict[str, Any] = dict(scale.stats)
     if scale.centre_model.seasonal:
         stat["weekday_centres"] = scale.centre_model.describe()
-    if cfg.chart == "ewma":
-        finding, extra = ewma_signal(cfg, z, centre, sigma)
-    elif cfg.chart == "cusum":
-        finding, extra = cusum_signal(cfg, z, sigma)
-    else:
-        finding, extra = None, {}
+    signal = _CHART_SIGNAL.get(cfg.chart)
+    finding, extra = signal(cfg, z, centre, sigma) if signal is not None else (None, {})
     stat.update(extra)
     if finding is not None:
         findings.append(finding)
     findings, suppressed, gate_notes = _gate(cfg, centre, findings)
-    severities = {f.severity for f in findings}
-    verdict = CRITICAL if CRITICAL in severities else WARNING if WARNING in severities else IN_CONTROL
-    return Evaluation(verdict=verdict, findings=tuple(findings), suppressed_findings=tuple(suppressed),
-                      notes=(*notes, *gate_notes), chart_statistic=stat, **base, **limits)
+    return replace(ev, verdict=_verdict(findings), findings=tuple(findings), suppressed_findings=tuple(suppressed),
+                   notes=(*notes, *gate_notes), chart_statistic=stat)

@@ -13,6 +13,7 @@ at, in metric units, for the minimum-practical-change gate:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,37 @@ def _fmt(x: float) -> str:
     return f"{x:+.2f}" if np.isfinite(x) else ("+inf" if x > 0 else "-inf")
 
 
+def _level(window: np.ndarray, z_last: float, rule_window: int) -> tuple[float | None, str]:
+    """|mean deviation| over the window; the side of the limit (one point) or of the centre line."""
+    mean_dev = float(window.mean())
+    if rule_window == 1:
+        return abs(mean_dev), "above the upper control limit" if z_last > 0 else "below the lower control limit"
+    return abs(mean_dev), "above the centre line" if mean_dev > 0 else "below the centre line"
+
+
+def _trend(window: np.ndarray, z_last: float, rule_window: int) -> tuple[float | None, str]:
+    """|last deviation - first deviation| over the window."""
+    return abs(float(window[-1] - window[0])), "increasing" if window[-1] > window[0] else "decreasing"
+
+
+def _pattern(window: np.ndarray, z_last: float, rule_window: int) -> tuple[float | None, str]:
+    """Mean |deviation| over the window."""
+    return float(np.abs(window).mean()), "unusual variation"
+
+
+def _stratification(window: np.ndarray, z_last: float, rule_window: int) -> tuple[float | None, str]:
+    """No magnitude: too little variation is never "too small to matter"."""
+    return None, "variation smaller than the limits suggest"
+
+
+# Rule kind -> (magnitude in metric units, which side) of a rule that fired; other kinds: stratification.
+_MAGNITUDE: dict[str, Callable[[np.ndarray, float, int], tuple[float | None, str]]] = {
+    LEVEL: _level,
+    TREND: _trend,
+    PATTERN: _pattern,
+}
+
+
 def run_rule_findings(cfg: MetricConfig, z: np.ndarray, devs: np.ndarray) -> list[Finding]:
     """Findings of the enabled Nelson / Western Electric rules whose pattern ends at the last point.
 
@@ -35,28 +67,13 @@ def run_rule_findings(cfg: MetricConfig, z: np.ndarray, devs: np.ndarray) -> lis
     :param z: standardised values, baseline then the point under test.
     :param devs: deviations from the centre in metric units, same alignment.
     """
-    keys = [k for k in cfg.rules if k in RULES]
+    keys = [k for k in cfg.rule_set if k in RULES]
     out = []
     for key in rules_on_last(z, keys):
         rule = RULES[key]
-        window = devs[-rule.window:]
-        if rule.kind == LEVEL:
-            mean_dev = float(window.mean())
-            magnitude: float | None = abs(mean_dev)
-            if rule.window == 1:
-                side = "above the upper control limit" if z[-1] > 0 else "below the lower control limit"
-            else:
-                side = "above the centre line" if mean_dev > 0 else "below the centre line"
-        elif rule.kind == TREND:
-            magnitude = abs(float(window[-1] - window[0]))
-            side = "increasing" if window[-1] > window[0] else "decreasing"
-        elif rule.kind == PATTERN:
-            magnitude = float(np.abs(window).mean())
-            side = "unusual variation"
-        else:
-            magnitude, side = None, "variation smaller than the limits suggest"
+        magnitude, side = _MAGNITUDE.get(rule.kind, _stratification)(devs[-rule.window:], float(z[-1]), rule.window)
         text = f"{rule.description} (z = {_fmt(float(z[-1]))}, {side})"
-        out.append(Finding(rule=key, severity=cfg.rules[key], description=text, magnitude=magnitude))
+        out.append(Finding(rule=key, severity=cfg.rule_set[key], description=text, magnitude=magnitude))
     return out
 
 
@@ -76,7 +93,7 @@ def ewma_signal(cfg: MetricConfig, z: np.ndarray, centre: float, sigma: float
     last, limit = float(e[-1]), float(lim[-1])
     stat = {"lambda": lam, "limit_width": width, "ewma_z": last, "limit_z": limit,
             "ewma": centre + sigma * last, "ewma_ucl": centre + sigma * limit, "ewma_lcl": centre - sigma * limit}
-    severity = cfg.rules.get("ewma")
+    severity = cfg.rule_set.get("ewma")
     if severity is None or not abs(last) > limit:
         return None, stat
     side = "above" if last > 0 else "below"
@@ -96,7 +113,7 @@ def cusum_signal(cfg: MetricConfig, z: np.ndarray, sigma: float) -> tuple[Findin
     up, lo = float(res.upper[-1]), float(res.lower[-1])
     n_up, n_lo = int(res.n_upper[-1]), int(res.n_lower[-1])
     stat = {"k": k, "h": h, "upper": up, "lower": lo, "n_upper": n_up, "n_lower": n_lo}
-    severity = cfg.rules.get("cusum")
+    severity = cfg.rule_set.get("cusum")
     if severity is None or not (up > h or lo > h):
         return None, stat
     if up >= lo:

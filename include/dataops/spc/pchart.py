@@ -41,7 +41,7 @@ class PChartBaseline:
         :param centre: proportion to use instead of ``p_bar`` (a weekday centre, for instance).
         """
         c = self.p_bar if centre is None else centre
-        return binomial_sigma(c, n) * self.sigma_z
+        return float(binomial_sigma(c, n)) * self.sigma_z
 
     def limits(self, n: int | float, centre: float | None = None, width: float = 3.0) -> tuple[float, float]:
         """(LCL, UCL) for a batch of size ``n``, clipped to [0, 1]."""
@@ -50,7 +50,7 @@ class PChartBaseline:
         return max(0.0, c - width * s), min(1.0, c + width * s)
 
 
-def binomial_sigma(p: float | np.ndarray, n: int | float | np.ndarray) -> np.ndarray | float:
+def binomial_sigma(p: float | np.ndarray, n: int | float | np.ndarray | list[float]) -> np.ndarray | float:
     """``sqrt(p (1 - p) / n)``.
 
     :param p: proportion(s).

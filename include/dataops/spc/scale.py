@@ -52,8 +52,11 @@ class Scale:
         if centre is None:
             return None
         if self.p_chart is not None:
+            if n is None:
+                raise ValueError(f"p-chart point {batch_date} has no batch size n")
             sigma = float(binomial_sigma(centre, n)) * self.p_chart.sigma_z
         else:
+            assert self.sigma is not None  # the individuals scale always has its single sigma
             sigma = float(self.sigma)
         return centre, sigma, float(standardise(value - centre, sigma))
 

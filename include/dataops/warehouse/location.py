@@ -91,6 +91,7 @@ class WarehouseLocation:
         from sqlalchemy.pool import NullPool
 
         if self.kind == "duckdb":
+            assert self.path is not None  # __post_init__: a DuckDB location has its file
             kwargs.setdefault("poolclass", NullPool)
             return create_engine("duckdb://", creator=duckdb_creator(self.path), **kwargs)
         return create_engine(self.sqlalchemy_url, **kwargs)

@@ -26,7 +26,7 @@ class WarehouseHook(BaseHook):
     def get_location(self) -> WarehouseLocation:
         conn = self.get_connection(self.warehouse_conn_id)
         if conn.conn_type == "duckdb":
-            return WarehouseLocation.duckdb(conn.host)
+            return WarehouseLocation.duckdb(conn.host or "")  # no host: refused (not a file named 'None')
         if conn.conn_type in ("postgres", "postgresql"):
             return WarehouseLocation(
                 kind="postgres", host=conn.host, port=conn.port or 5432, user=conn.login,

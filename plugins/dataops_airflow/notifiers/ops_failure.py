@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseNotifier
 
 from dataops_airflow.notifiers.smtp_sender import smtp_send_function
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
 
 #: Where ops failures go when no recipients are given (comma-separated addresses).
 OPS_RECIPIENTS_ENV = "DATAOPS_OPS_RECIPIENTS"
@@ -54,7 +57,7 @@ class OpsFailureNotifier(BaseNotifier):
         self.sender = sender
 
     @staticmethod
-    def facts(context: dict[str, Any]) -> dict[str, str]:
+    def facts(context: Mapping[str, Any]) -> dict[str, str]:
         """dag, task, run, try, log URL and exception text from a task context."""
         ti = context.get("ti") or context.get("task_instance")
         dag_id = getattr(ti, "dag_id", None) or getattr(context.get("dag"), "dag_id", None) or "?"
@@ -71,7 +74,7 @@ class OpsFailureNotifier(BaseNotifier):
             "log_url": log_url, "exception": exc_text[:MAX_EXCEPTION_CHARS],
         }
 
-    def build_message(self, context: dict[str, Any], sender: str) -> EmailMessage:
+    def build_message(self, context: Mapping[str, Any], sender: str) -> EmailMessage:
         """The e-mail for one failure: plain text plus an escaped HTML alternative."""
         f = self.facts(context)
         msg = EmailMessage(policy=MAIL_POLICY)
@@ -91,7 +94,7 @@ class OpsFailureNotifier(BaseNotifier):
             f"<p>Exception:</p><pre>{e['exception']}</pre><p>Log: {link}</p>", subtype="html")
         return msg
 
-    def notify(self, context: dict[str, Any]) -> None:
+    def notify(self, context: Context) -> None:
         send = smtp_send_function(self.smtp_conn_id)
         sender = self.sender or self._conn_sender() or "dataops@localhost"
         send(self.build_message(context, sender))
