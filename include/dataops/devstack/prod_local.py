@@ -40,7 +40,8 @@ class ProdLocalSettings:
     """
 
     state: Path = REPO_ROOT / ".local" / "prod"
-    pg: str = "postgresql://postgres@127.0.0.1:5432"
+    # trust auth ignores the password, but dbt (through cosmos) refuses a PostgreSQL profile without one
+    pg: str = "postgresql://postgres:postgres@127.0.0.1:5432"
     metadata_db: str = "dataops_airflow"
     warehouse_db: str = "dataops_warehouse"
     redis_url: str = "redis://127.0.0.1:6379/5"
