@@ -70,6 +70,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("DATAOPS_ACTOR", None, "who the CLI records as actor (default: the OS user)"),
     Setting("DATAOPS_MODEL_NAME", None, "registered model of the registry CLI (default: the dataset name)"),
     Setting("DATAOPS_OPS_RECIPIENTS", "ops@localhost", "operations e-mail addresses (comma-separated)"),
+    Setting("AIRFLOW__API__BASE_URL", "http://127.0.0.1:8080", "public URL of the Airflow UI (Airflow's own "
+            "`[api] base_url`): the base of every report link (Data Docs, evaluation report, e-mails)"),
     # the embedded stack and its demo
     Setting("DATAOPS_S3_PORT", "9100", "port of the embedded S3 endpoint"),
     Setting("DATAOPS_SMTP_PORT", "2525", "port of the embedded SMTP sink"),

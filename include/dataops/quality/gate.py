@@ -47,6 +47,7 @@ from dataops.spc import (
     evaluate_point,
 )
 from dataops.warehouse import Warehouse, WarehouseLocation, open_warehouse
+from dataops.weblinks import reports_url
 
 log = logging.getLogger(__name__)
 CONTRACT_METRIC = "contract.rejected_files"
@@ -186,9 +187,9 @@ def run_gate(location: Warehouse | WarehouseLocation | str, dataset: str, batch_
         has_rows = bool(values) and any(v.metric == "row_count" and (v.value or 0) > 0 for v in values)
         outcome = run_checkpoint(warehouse.location, checkpoint=cfg.gx_checkpoint, batch_date=batch_date,
                                  parameters=spc_parameters(ev_dicts), docs_dir=docs_dir, has_rows=has_rows,
-                                 project_dir=gx_project_dir, raw_schema=raw_schema)
+                                 project_dir=gx_project_dir, raw_schema=raw_schema, run_name=run_id)
         result.gx = outcome.to_dict()
-        result.paths["data_docs"] = outcome.docs_url
+        result.paths["data_docs"] = reports_url(outcome.docs_url)  # served over HTTP by the plugin app
         contract_suites = tuple(s for s in cfg.gx_suites if not s.endswith("_spc"))
         result.findings.extend(_gx_findings(result.gx, contract_suites))
     result.settle_verdict()
