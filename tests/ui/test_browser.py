@@ -56,7 +56,9 @@ def stack(tmp_path_factory):
         api = connect_api(demo, timeout=300)
         first, last = (demo.day(d) for d in BACKFILL)
         api.backfill(VALUE_DAG, f"{first}T00:00:00Z", f"{last}T00:00:00Z")
+        api.set_paused(VALUE_DAG, False)  # the scheduler starts no run, backfill or not, of a paused DAG
         runs = wait_for_runs(api, VALUE_DAG, len(BACKFILL), run_type="backfill", timeout=1800, echo=lambda _: None)
+        api.set_paused(VALUE_DAG, True)
         yield {"settings": settings, "api": api, "runs": runs, "fault_day": last, "dag": VALUE_DAG}
     finally:
         stop_services(settings)
