@@ -118,7 +118,7 @@ def test_grid_failed_gate_log_and_its_data_docs_link(stack, browser):
     _wait_text(browser, "Dags")
     _shot(browser, "01-home")
 
-    browser.get(f"{base}/dags/{dag}/grid")
+    browser.get(f"{base}/dags/{dag}")  # the Dag page opens on its grid
     _wait_text(browser, dag, "quality")
     _shot(browser, "02-value-pipeline-grid")
 
