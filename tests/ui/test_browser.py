@@ -128,14 +128,18 @@ def test_grid_failed_gate_log_and_its_data_docs_link(stack, browser):
     assert "Data Docs" in log
     _shot(browser, "03-failed-gate-log")
 
-    link = next(a for a in browser.find_elements(By.TAG_NAME, "a") if a.text.strip() == "Data Docs")
+    # the task instance's extra links are buttons (<a>) on its Details tab
+    browser.get(f"{task}/details")
+    _wait_text(browser, "Data Docs")
+    link = browser.find_element(By.XPATH, "//a[normalize-space()='Data Docs']")
     href = link.get_attribute("href")
     assert href.startswith(f"{base}/dataops/reports/data_docs/validations/"), href
-    browser.get(href)
+    _shot(browser, "04-failed-gate-extra-link")
+    browser.get(href)  # the button opens a new tab; the same URL in this one keeps the session's cookie
     _wait_text(browser, "row_count")
     assert browser.find_elements(By.TAG_NAME, "table"), "the Data Docs page shows no table"
     assert "Great Expectations" in browser.title
-    _shot(browser, "04-data-docs-of-the-failed-run")
+    _shot(browser, "05-data-docs-of-the-failed-run")
 
 
 def test_the_reports_app_refuses_a_browser_that_is_not_logged_in(stack):
