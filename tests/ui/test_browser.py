@@ -83,10 +83,14 @@ def browser(stack):
 
 def _wait_text(driver, *texts: str, timeout: float = 90) -> str:
     """The page's visible text once it shows every one of ``texts``."""
+    from selenium.common.exceptions import StaleElementReferenceException
     deadline = time.monotonic() + timeout
     body = ""
     while time.monotonic() < deadline:
-        body = driver.find_element("tag name", "body").text
+        try:
+            body = driver.find_element("tag name", "body").text
+        except StaleElementReferenceException:  # the page was replaced while it was read: read it again
+            continue
         if all(t in body for t in texts):
             return body
         time.sleep(1)
