@@ -19,6 +19,10 @@ class EvaluationReportLink(BaseOperatorLink):
     name = "Evaluation report"
 
     def get_link(self, operator, *, ti_key) -> str:
-        from airflow.providers.common.compat.sdk import XCom
+        # A global link is resolved by the API server, outside any task: the Task SDK's XCom.get_value needs
+        # the task supervisor there (ImportError SUPERVISOR_COMMS, and the whole extra-links answer fails).
+        # Airflow's own XComOperatorLink reads the row from the metadata database instead.
+        from airflow.serialization.definitions.operatorlink import XComOperatorLink
 
-        return XCom.get_value(key=EVALUATION_REPORT_XCOM_KEY, ti_key=ti_key) or ""
+        return XComOperatorLink(name=self.name, xcom_key=EVALUATION_REPORT_XCOM_KEY).get_link(operator,
+                                                                                              ti_key=ti_key)
