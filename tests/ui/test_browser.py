@@ -140,7 +140,7 @@ def test_grid_failed_gate_log_and_its_data_docs_link(stack, browser):
     assert href.startswith(f"{base}/dataops/reports/data_docs/validations/"), href
     _shot(browser, "04-failed-gate-extra-link")
     browser.get(href)  # the button opens a new tab; the same URL in this one keeps the session's cookie
-    _wait_text(browser, "row_count")
+    _wait_text(browser, "Expectation Validation Result", run_id)  # this run's own page
     assert browser.find_elements(By.TAG_NAME, "table"), "the Data Docs page shows no table"
     assert "Great Expectations" in browser.title
     _shot(browser, "05-data-docs-of-the-failed-run")
@@ -151,6 +151,6 @@ def test_the_reports_app_refuses_a_browser_that_is_not_logged_in(stack):
 
     api = stack["api"]
     href = api.extra_links(stack["dag"], next(r["dag_run_id"] for r in stack["runs"]
-                                              if r["state"] == "failed"), "quality.spc_gate")["Data Docs"]
+                                              if r["state"] == "failed"), "quality.spc_gate")["extra_links"]["Data Docs"]
     assert httpx.get(href).status_code == 401
     assert shutil.which("chromium") or Path(CHROMIUM).exists()
