@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros -type f 2>/dev/null) dbt_project/dbt_project.yml
 
-.PHONY: demo test lint unit integration up down status prod-local prod-local-down prod-local-status e2e lock bench clean
+.PHONY: demo test lint unit integration up down status prod-local prod-local-down prod-local-status e2e lock bench clean browser
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,15 @@ demo: $(STAMP) $(MANIFEST)
 	$(BIN)/python -m dataops.devstack demo
 
 ## Install what is missing, lint (ruff with C901, mypy), run the whole test suite.
-test: $(STAMP) $(MANIFEST) lint
+test: $(STAMP) $(MANIFEST) lint browser
 	$(BIN)/python -m pytest tests
+
+## Headless Chromium and its driver for the browser test of the Airflow UI (Debian packages; needs root).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium chromium-driver; \
+	  else echo "chromium/chromedriver missing: run 'sudo make browser' (the browser test is skipped without them)"; fi; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

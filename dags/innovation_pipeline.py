@@ -26,7 +26,7 @@ reports drift in the score distribution (it emits the `{SCORE_DRIFT.uri}` Asset 
 | `review_shadow_challenger` | if a challenger has been scoring in shadow for the `shadow_days` recorded when its shadow started and the labels of those batches have matured, judges it against the champion on exactly those batches (one decision per shadow period), promotes it or records the rejection, and removes `shadow`; emits `{CHAMPION.uri}` only when it promoted (skipped otherwise) |
 | `plan_training` | picks the cutoff (the run's data interval end), the train / validation / holdout windows and the batch dates the quality gate marked `out_of_control` or `known_bad` (left out unless `keep_excluded`) |
 | `train_challenger` | LightGBM on labels matured by the cutoff, registered under this run's key (a retry reuses it); in-process here, `python -m dataops train` in the project's image through `DockerOperator` in production (`DATAOPS_TRAINING_RUNNER=docker`) |
-| `evaluate_challenger` | champion and challenger scored on the same out-of-time holdout; paired bootstrap CI of the gain; report (metrics, slices, PR curve, calibration) next to the challenger's artifacts, one per decision — see the task's log for its URL |
+| `evaluate_challenger` | champion and challenger scored on the same out-of-time holdout; paired bootstrap CI of the gain; report (metrics, slices, PR curve, calibration) next to the challenger's artifacts, one per decision — its "Evaluation report" extra link opens it |
 | `promote_or_reject` | moves `champion` (or starts a `shadow` period of `shadow_days`, when > 0) in one transaction, or records the rejection with its reasons; emits `{CHAMPION.uri}` on promotion |
 
 Every decision, promote or reject, is recorded in the registry (`python -m dataops registry decisions`).
@@ -91,15 +91,19 @@ def innovation_pipeline():
     @task(pool=WAREHOUSE_POOL,
           doc_md="Champion vs challenger on the same holdout; writes the report; records the decision (once per "
                  "run).")
-    def evaluate_challenger(trained: dict, run_key: str) -> dict:
+    def evaluate_challenger(trained: dict, run_key: str, ti=None) -> dict:
         from dataops.evaluation import decide
+        from dataops.weblinks import evaluation_report_url
         from dataops_airflow.hooks import RegistryHook, WarehouseHook
+        from dataops_airflow.ui.links import EVALUATION_REPORT_XCOM_KEY
 
         version = trained["version"]
         registry = RegistryHook(model_name=DATASET).get_conn()
         decision = decide(registry, version, warehouse=WarehouseHook().get_location().engine(),
                           actor="innovation_pipeline", run_key=run_key)
-        print(f"Evaluation report: {decision.report_uri}")
+        url = evaluation_report_url(DATASET, version, decision.decision_id)
+        ti.xcom_push(key=EVALUATION_REPORT_XCOM_KEY, value=url)  # the task's "Evaluation report" link
+        print(f"Evaluation report: {url} (stored at {decision.report_uri})")
         return {"version": version, "promote": decision.promote, "reasons": decision.reasons,
                 "report_uri": decision.report_uri, "decision_id": decision.decision_id,
                 "champion_version": decision.champion_version}

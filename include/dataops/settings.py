@@ -76,6 +76,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "DAG parse time)"),
     Setting("DATAOPS_SENSOR_TIMEOUT", "14400", "seconds a landed-batch sensor waits before the batch is late "
             "(read at DAG parse time)"),
+    Setting("AIRFLOW__API__BASE_URL", "http://127.0.0.1:8080", "public URL of the Airflow UI (Airflow's own "
+            "`[api] base_url`): the base of every report link (Data Docs, evaluation report, e-mails)"),
     # the embedded stack and its demo
     Setting("DATAOPS_S3_PORT", "9100", "port of the embedded S3 endpoint"),
     Setting("DATAOPS_SMTP_PORT", "2525", "port of the embedded SMTP sink"),

@@ -113,6 +113,13 @@ def test_drift_retrain_promote_score_reject_and_rollback(world, airflow_db, stac
     assert decision["promote"] and decision["ci_low"] > 0
     assert decision["run_key"] == f"innovation_pipeline/{run.run_id}"
     assert registry.get_version(new_version)["run_key"] == decision["run_key"]
+    # the evaluation task's "Evaluation report" extra link opens this decision's report in the /dataops app
+    from dataops.weblinks import evaluation_report_url
+    from dataops_airflow.ui.links import EvaluationReportLink
+
+    [evaluated] = [ti for ti in run.get_task_instances() if ti.task_id == "evaluate_challenger"]
+    link = EvaluationReportLink().get_link(innovation.get_task("evaluate_challenger"), ti_key=evaluated.key)
+    assert link == evaluation_report_url("transactions", new_version, decision["decision_id"])
 
     value = bag.get_dag("value_pipeline_transactions")
     for t in value.tasks:

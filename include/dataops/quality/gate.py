@@ -47,6 +47,7 @@ from dataops.spc import (
     evaluate_point,
 )
 from dataops.warehouse import Warehouse, WarehouseLocation, open_warehouse
+from dataops.weblinks import reports_url
 
 log = logging.getLogger(__name__)
 CONTRACT_METRIC = "contract.rejected_files"
@@ -164,7 +165,7 @@ def run_gate(location: Warehouse | WarehouseLocation | str, dataset: str, batch_
     docs = Path(docs_dir) if docs_dir else reports_dir() / "data_docs"
     if stage == "batch" and run_gx and cfg.gx_checkpoint:
         _check_gx(result, warehouse, cfg, values, ev_dicts, docs_dir=docs, project_dir=gx_project_dir,
-                  raw_schema=raw_schema)
+                  raw_schema=raw_schema, run_name=run_id)
     result.settle_verdict()
     if alert is not None:
         series = _series({s.name: s for s in specs}, history, evs, statuses)
@@ -217,8 +218,8 @@ def _collect(result: GateResult, evaluations: list[dict], statuses: dict[str, st
 
 
 def _check_gx(result: GateResult, warehouse: Warehouse, cfg: QualityConfig, values: list[MetricValue],
-              ev_dicts: dict[str, dict], *, docs_dir: Path, project_dir: str | Path | None, raw_schema: str
-              ) -> None:
+              ev_dicts: dict[str, dict], *, docs_dir: Path, project_dir: str | Path | None, raw_schema: str,
+              run_name: str | None = None) -> None:
     """Stage 5: the dataset's GX checkpoint with the SPC limits as suite parameters, and Data Docs.
 
     Failures of the contract suites (not the ``*_spc`` ones) are added to the findings.
@@ -229,9 +230,9 @@ def _check_gx(result: GateResult, warehouse: Warehouse, cfg: QualityConfig, valu
     has_rows = any(v.metric == "row_count" and (v.value or 0) > 0 for v in values)
     outcome = run_checkpoint(warehouse.location, checkpoint=cfg.gx_checkpoint, batch_date=result.batch_date,
                              parameters=spc_parameters(ev_dicts), docs_dir=docs_dir, has_rows=has_rows,
-                             project_dir=project_dir, raw_schema=raw_schema)
+                             project_dir=project_dir, raw_schema=raw_schema, run_name=run_name)
     result.gx = outcome.to_dict()
-    result.paths["data_docs"] = outcome.docs_url
+    result.paths["data_docs"] = reports_url(outcome.docs_url)  # served over HTTP by the plugin app
     contract_suites = tuple(s for s in cfg.gx_suites if not s.endswith("_spc"))
     result.findings.extend(_gx_findings(result.gx, contract_suites))
 

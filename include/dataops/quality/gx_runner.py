@@ -131,7 +131,8 @@ def _docs_index(context) -> str | None:
 
 def run_checkpoint(location: WarehouseLocation, *, checkpoint: str, batch_date: str,
                    parameters: Mapping[str, Any], docs_dir: str | Path, has_rows: bool = True,
-                   project_dir: str | Path | None = None, raw_schema: str = "raw") -> GXOutcome:
+                   project_dir: str | Path | None = None, raw_schema: str = "raw",
+                   run_name: str | None = None) -> GXOutcome:
     """Validate one batch with a committed checkpoint and update Data Docs.
 
     :param location: the warehouse (DuckDB file or PostgreSQL).
@@ -143,8 +144,11 @@ def run_checkpoint(location: WarehouseLocation, *, checkpoint: str, batch_date: 
     :param project_dir: GX project root (default ``expectations/``).
     :param raw_schema: schema of the raw tables (tests on a shared PostgreSQL use a unique schema; the
         committed query asset says ``raw``; the change is made in memory only, never saved).
+    :param run_name: the pipeline run (Airflow run id): Data Docs keep each run's validation pages under
+        ``validations/<suite>/<run_name>/<run time>/``, so no run overwrites another's page.
     """
     import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
 
     import dataops.quality.gx_expectations  # noqa: F401  (registers the SPC expectations)
 
@@ -167,7 +171,7 @@ def run_checkpoint(location: WarehouseLocation, *, checkpoint: str, batch_date: 
                                      note=f"no rows for {batch_date}: nothing for GX to validate")
                 result = context.checkpoints.get(checkpoint).run(
                     batch_parameters={"year": day.year, "month": day.month, "day": day.day},
-                    expectation_parameters=dict(parameters))
+                    expectation_parameters=dict(parameters), run_id=RunIdentifier(run_name=run_name))
                 return _summarise(context, result)
             finally:
                 _close_engines(context)

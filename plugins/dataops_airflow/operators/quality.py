@@ -16,6 +16,9 @@ DATA_DOCS_XCOM_KEY = "data_docs_url"
 class DataDocsLink(BaseOperatorLink):
     """Button on the task page that opens this run's Great Expectations Data Docs page.
 
+    The URL is the page served by the plugin's ``/dataops`` app on the public base URL
+    (:func:`dataops.weblinks.reports_url`; every gate run keeps its own page).
+
     Register it in the plugin (``operator_extra_links = [DataDocsLink()]``) so the API server can resolve it.
     """
 
@@ -32,7 +35,7 @@ class QualityGateOperator(BaseOperator):
 
     The work is :func:`dataops.quality.gate.run_gate`: metrics by SQL pushdown, history, SPC verdicts,
     ``quality.metric_history``, the GX checkpoint with the SPC limits as parameters, Data Docs (in
-    ``DATAOPS_REPORTS_DIR``), and the alert e-mail (:func:`dataops.alerts.dispatch_alerts` through the SMTP
+    ``DATAOPS_REPORTS_DIR``, one page per run, served over HTTP by the ``/dataops`` app), and the alert e-mail (:func:`dataops.alerts.dispatch_alerts` through the SMTP
     connection; an e-mail problem never changes the verdict). A critical finding raises
     ``AirflowFailException`` naming metric, value, limits and rule: a data verdict is not retried, the
     downstream scoring does not run, and the task stays inspectable (clear it after an analyst labelled the

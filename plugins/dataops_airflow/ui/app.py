@@ -1,0 +1,82 @@
+"""The ``/dataops`` app: Data Docs and gate results from the reports folder, evaluation reports from S3.
+
+Mounted by the plugin (``fastapi_apps``) on the Airflow API server; every route depends on
+:func:`~dataops_airflow.ui.auth.require_ui_user`. Files are resolved by :mod:`dataops.weblinks` (never outside
+the reports folder); reports are read through the registry (``RegistryHook``: ``registry_default`` and
+``aws_default``).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, status
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from dataops.weblinks import ReportNotFound, evaluation_report_key, reports_dir, resolve_report_file
+from dataops_airflow.ui.auth import require_ui_user
+
+HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+
+
+def hook_registry(model_name: str) -> Any:
+    """The model's registry from the Airflow connections (the app's default registry factory)."""
+    from dataops_airflow.hooks import RegistryHook
+
+    return RegistryHook(model_name=model_name).get_conn()
+
+
+def _not_found(exc: Exception) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
+
+
+def create_app(*, folder: Path | None = None, registry_factory: Callable[[str], Any] = hook_registry) -> FastAPI:
+    """The reports app.
+
+    :param folder: the reports folder (default: ``DATAOPS_REPORTS_DIR`` at request time).
+    :param registry_factory: model name -> :class:`dataops.registry.ModelRegistry`.
+    """
+    app = FastAPI(title="DataOps reports", dependencies=[Depends(require_ui_user)], docs_url=None,
+                  redoc_url=None, openapi_url=None)
+
+    @app.get("/", response_class=HTMLResponse)
+    def index() -> HTMLResponse:
+        return HTMLResponse("<!DOCTYPE html><html><head><title>DataOps reports</title></head><body>"
+                            "<h1>DataOps reports</h1><ul><li><a href='reports/data_docs/index.html'>Data Docs</a>"
+                            "</li></ul></body></html>", headers=HEADERS)
+
+    @app.get("/reports/{path:path}")
+    def report_file(path: str) -> FileResponse:
+        try:
+            return FileResponse(resolve_report_file(path, folder or reports_dir()), headers=HEADERS)
+        except ReportNotFound as exc:
+            raise _not_found(exc) from exc
+
+    @app.get("/models/{model_name}/versions/{version}/report")
+    def evaluation_report(model_name: str, version: str, decision_id: str | None = None,
+                          file: str = Query("report.html")) -> Response:
+        from dataops.registry.artifacts import content_type
+        from dataops.registry.errors import ArtifactIntegrityError
+
+        registry = registry_factory(model_name)
+        try:
+            key = evaluation_report_key(registry, version, decision_id, file)
+            body = registry.store.get(key)
+        except (ReportNotFound, ArtifactIntegrityError) as exc:
+            raise _not_found(exc) from exc
+        return Response(body, media_type=content_type(file), headers=HEADERS)
+
+    @app.exception_handler(HTTPException)
+    async def page(_request, exc: HTTPException) -> Response:
+        return HTMLResponse(f"<!DOCTYPE html><html><head><title>{exc.status_code}</title></head><body><h1>"
+                            f"{exc.status_code}</h1><p>{html.escape(str(exc.detail))}</p></body></html>",
+                            status_code=exc.status_code, headers={**HEADERS, **(exc.headers or {})})
+
+    return app
+
+
+#: The app the plugin mounts under ``/dataops``.
+app = create_app()
