@@ -1,4 +1,8 @@
-"""Value Pipeline: the daily production DAG (one per configured dataset)."""
+"""Value Pipeline: the daily production DAG, one per dataset YAML (``value_pipeline_<dataset>``).
+
+Everything dataset-specific comes from the dataset's YAML (sources, dbt selection, marts, model name), read at
+parse time like cosmos reads the dbt manifest: repository configuration only, no service, connection or Variable.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,13 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import CronDataIntervalTimetable, dag, task, task_group
 
-from dataops_airflow.assets import score_drift_asset, table_asset
+from dataops.datasets import DatasetConfig, list_datasets, load_dataset
+from dataops_airflow.assets import predictions_asset, score_drift_asset, table_asset
 from dataops_airflow.dbt_group import dbt_transform_group
 from dataops_airflow.notifiers import OpsFailureNotifier
 from dataops_airflow.operators import IngestBatchOperator, ScoreBatchOperator
 from dataops_airflow.sensors import LandedBatchSensor
 from dataops_airflow.settings import WAREHOUSE_POOL
-
-# Static on purpose: DAG files do no I/O at parse time. tests/dags checks these agree with the dataset YAML.
-DATASETS = {
-    "transactions": {
-        "sources": ("transactions", "chargebacks"),
-        "dbt_select": ["+fct_transaction_features", "+fct_transaction_labels"],
-        "marts": ("marts.fct_transactions", "marts.fct_transaction_features"),
-    },
-}
 
 DOC = """
 ### Value Pipeline — `{dataset}`
@@ -50,7 +46,9 @@ DEFAULT_ARGS = {
 }
 
 
-def build_value_pipeline(dataset: str, spec: dict):
+def build_value_pipeline(cfg: DatasetConfig):
+    dataset = cfg.name
+
     @dag(
         dag_id=f"value_pipeline_{dataset}",
         # a day's batch is processed once the day is over: ds = the interval start = the batch date
@@ -66,15 +64,15 @@ def build_value_pipeline(dataset: str, spec: dict):
     def value_pipeline():
         @task_group(group_id="ingest")
         def ingest():
-            for source in spec["sources"]:
+            for source, src in cfg.sources.items():
                 wait = LandedBatchSensor(
-                    task_id=f"wait_for_{source}", prefix=source, poke_interval=30,
+                    task_id=f"wait_for_{source}", prefix=src.prefix, poke_interval=30,
                     timeout=timedelta(hours=4).total_seconds(),
-                    doc_md=f"Waits for `{source}/batch_date={{{{ ds }}}}/_manifest.json` in the landing bucket.",
+                    doc_md=f"Waits for `{src.prefix}/batch_date={{{{ ds }}}}/_manifest.json` in the landing bucket.",
                 )
                 load = IngestBatchOperator(
                     task_id=f"load_{source}", dataset=dataset, source=source, fail_on_rejected_file=False,
-                    doc_md=f"Loads `{source}` into `raw.{source}`; bad rows go to `raw.quarantine` with a reason.",
+                    doc_md=f"Loads `{source}` into `{src.raw_table}`; bad rows go to `raw.quarantine` with a reason.",
                 )
                 wait >> load
 
@@ -106,11 +104,11 @@ def build_value_pipeline(dataset: str, spec: dict):
 
         @task_group(group_id="publish")
         def publish():
-            @task(outlets=[table_asset(t) for t in spec["marts"]], doc_md="Announces the day's marts as Assets.")
+            @task(outlets=[table_asset(t) for t in cfg.marts], doc_md="Announces the day's marts as Assets.")
             def publish_marts(ds=None) -> str:
                 return ds
 
-            @task(outlets=[table_asset("marts.predictions")], doc_md="Announces the day's predictions as an Asset.")
+            @task(outlets=[predictions_asset(dataset)], doc_md="Announces the day's predictions as an Asset.")
             def publish_predictions(ds=None) -> str:
                 return ds
 
@@ -130,7 +128,7 @@ def build_value_pipeline(dataset: str, spec: dict):
                 raise AirflowSkipException("no score drift on this batch")
             return drifted
 
-        transform = dbt_transform_group("transform", select=spec["dbt_select"], default_args=DEFAULT_ARGS)
+        transform = dbt_transform_group("transform", select=list(cfg.dbt_select), default_args=DEFAULT_ARGS)
         gate = quality()
         scored = score()
         ingest() >> transform >> gate >> scored
@@ -146,5 +144,5 @@ def build_value_pipeline(dataset: str, spec: dict):
     return value_pipeline()
 
 
-for _name, _spec in DATASETS.items():
-    build_value_pipeline(_name, _spec)
+for _name in list_datasets():
+    build_value_pipeline(load_dataset(_name))
