@@ -185,7 +185,7 @@ def run_gate(location: Warehouse | WarehouseLocation | str, dataset: str, batch_
 
         has_rows = bool(values) and any(v.metric == "row_count" and (v.value or 0) > 0 for v in values)
         outcome = run_checkpoint(warehouse.location, checkpoint=cfg.gx_checkpoint, batch_date=batch_date,
-                                 parameters=spc_parameters(ev_dicts), docs_dir=docs_dir, has_rows=has_rows,
+                                 parameters=spc_parameters(ev_dicts, cfg), docs_dir=docs_dir, has_rows=has_rows,
                                  project_dir=gx_project_dir, raw_schema=raw_schema)
         result.gx = outcome.to_dict()
         result.paths["data_docs"] = outcome.docs_url
