@@ -46,6 +46,41 @@ DEFAULT_ARGS = {
 }
 
 
+def _ingest_source(cfg: DatasetConfig, source: str) -> None:
+    """Sensor on the source's manifest, then its load (inside the ``ingest`` group)."""
+    src = cfg.sources[source]
+    wait = LandedBatchSensor(
+        task_id=f"wait_for_{source}", prefix=src.prefix, poke_interval=30,
+        timeout=timedelta(hours=4).total_seconds(),
+        doc_md=f"Waits for `{src.prefix}/batch_date={{{{ ds }}}}/_manifest.json` in the landing bucket.",
+    )
+    load = IngestBatchOperator(
+        task_id=f"load_{source}", dataset=cfg.name, source=source, fail_on_rejected_file=False,
+        doc_md=f"Loads `{source}` into `{src.raw_table}`; bad rows go to `raw.quarantine` with a reason.",
+    )
+    wait >> load
+
+
+def _signal_score_drift(dataset: str):
+    """The task that emits the dataset's score-drift Asset on a drift day (skipped otherwise)."""
+
+    @task(outlets=[score_drift_asset(dataset)], trigger_rule="all_done", pool=WAREHOUSE_POOL,
+          doc_md="Emits the score-drift Asset (which triggers the Innovation Pipeline) when the score SPC "
+                 "flagged this batch; skipped otherwise.")
+    def signal_score_drift(ds=None) -> list[str]:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from dataops.quality.drift import score_drift
+        from dataops_airflow.hooks import WarehouseHook
+
+        drifted = score_drift(WarehouseHook().get_location(), dataset, ds)
+        if not drifted:
+            raise AirflowSkipException("no score drift on this batch")
+        return drifted
+
+    return signal_score_drift()
+
+
 def build_value_pipeline(cfg: DatasetConfig):
     dataset = cfg.name
 
@@ -64,17 +99,8 @@ def build_value_pipeline(cfg: DatasetConfig):
     def value_pipeline():
         @task_group(group_id="ingest")
         def ingest():
-            for source, src in cfg.sources.items():
-                wait = LandedBatchSensor(
-                    task_id=f"wait_for_{source}", prefix=src.prefix, poke_interval=30,
-                    timeout=timedelta(hours=4).total_seconds(),
-                    doc_md=f"Waits for `{src.prefix}/batch_date={{{{ ds }}}}/_manifest.json` in the landing bucket.",
-                )
-                load = IngestBatchOperator(
-                    task_id=f"load_{source}", dataset=dataset, source=source, fail_on_rejected_file=False,
-                    doc_md=f"Loads `{source}` into `{src.raw_table}`; bad rows go to `raw.quarantine` with a reason.",
-                )
-                wait >> load
+            for source in cfg.sources:
+                _ingest_source(cfg, source)
 
         @task_group(group_id="quality")
         def quality():
@@ -114,19 +140,6 @@ def build_value_pipeline(cfg: DatasetConfig):
 
             return publish_marts(), publish_predictions()
 
-        @task(outlets=[score_drift_asset(dataset)], trigger_rule="all_done", pool=WAREHOUSE_POOL,
-              doc_md="Emits the score-drift Asset (which triggers the Innovation Pipeline) when the score SPC "
-                     "flagged this batch; skipped otherwise.")
-        def signal_score_drift(ds=None) -> list[str]:
-            from airflow.sdk.exceptions import AirflowSkipException
-
-            from dataops.quality.drift import score_drift
-            from dataops_airflow.hooks import WarehouseHook
-
-            drifted = score_drift(WarehouseHook().get_location(), dataset, ds)
-            if not drifted:
-                raise AirflowSkipException("no score drift on this batch")
-            return drifted
 
         transform = dbt_transform_group("transform", select=list(cfg.dbt_select), default_args=DEFAULT_ARGS)
         gate = quality()
@@ -139,7 +152,7 @@ def build_value_pipeline(cfg: DatasetConfig):
         marts, predictions = publish()
         gate >> marts
         scored.get_child_by_label("score_metrics") >> predictions
-        scored >> signal_score_drift()
+        scored >> _signal_score_drift(dataset)
 
     return value_pipeline()
 
