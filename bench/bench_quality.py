@@ -75,8 +75,9 @@ def gx_pandas(path: Path) -> None:
                             "WHERE batch_date = DATE '2026-03-14'").df()
     context = gx.get_context(mode="ephemeral")
     batch_def = context.data_sources.add_pandas("p").add_dataframe_asset("batch").add_batch_definition_whole_dataframe("b")
-    params = spc_parameters({})
-    for name, exps in (("contract", contract_expectations()), ("spc", spc_expectations())):
+    cfg = load_quality_config("transactions")
+    params = spc_parameters({}, cfg)
+    for name, exps in (("contract", contract_expectations(cfg)), ("spc", spc_expectations(cfg))):
         suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=exps))
         vd = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch_def, suite=suite))
         vd.run(batch_parameters={"dataframe": frame}, expectation_parameters=params)
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             t_floor = timed(lambda p=path: floor_query(p))
             t_quality = timed(lambda loc=loc: compute_batch_metrics(loc, cfg, "raw.transactions", DAY))
             t_gx = timed(lambda loc=loc: run_checkpoint(loc, checkpoint="transactions_quality", batch_date=DAY,
-                                                         parameters=spc_parameters({}),
+                                                         parameters=spc_parameters({}, load_quality_config("transactions")),
                                                          docs_dir=Path(tmp) / "docs"), repeat=1)
             t_pd = timed(lambda p=path: gx_pandas(p), repeat=1) if rows <= args.skip_pandas_above else float("nan")
             print(f"{rows:>11,} {t_floor:>8.3f} {t_quality:>9.3f} {t_gx:>9.2f} {t_pd:>11.2f} "

@@ -1,4 +1,8 @@
-"""Innovation Pipeline: retrain a challenger, evaluate it against the champion, promote only if better."""
+"""Innovation Pipeline: retrain a challenger, evaluate it against the champion, promote only if better.
+
+One DAG per dataset YAML (``innovation_pipeline_<dataset>``); the registered model is the dataset's
+``model_name``. The dataset files are read at parse time (repository configuration, no service).
+"""
 
 from __future__ import annotations
 
@@ -6,28 +10,25 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 
+from dataops.datasets import DatasetConfig, list_datasets, load_dataset
 from dataops_airflow.assets import champion_asset, score_drift_asset
 from dataops_airflow.notifiers import OpsFailureNotifier
 from dataops_airflow.operators.training import RUN_KEY, training_operator
 from dataops_airflow.settings import WAREHOUSE_POOL
 
-DATASET = "transactions"
-CHAMPION = champion_asset(DATASET)
-SCORE_DRIFT = score_drift_asset(DATASET)
-
-DOC = f"""
-### Innovation Pipeline — `{DATASET}`
+DOC = """
+### Innovation Pipeline — `{dataset}` (model `{model}`)
 
 Model development as a pipeline. **Runs** every Monday 04:00 UTC, and also as soon as the Value Pipeline
-reports drift in the score distribution (it emits the `{SCORE_DRIFT.uri}` Asset only on a drift day).
+reports drift in the score distribution (it emits the `{score_drift}` Asset only on a drift day).
 
 | task | what it does |
 |---|---|
-| `review_shadow_challenger` | if a challenger has been scoring in shadow for the `shadow_days` recorded when its shadow started and the labels of those batches have matured, judges it against the champion on exactly those batches (one decision per shadow period), promotes it or records the rejection, and removes `shadow`; emits `{CHAMPION.uri}` only when it promoted (skipped otherwise) |
+| `review_shadow_challenger` | if a challenger has been scoring in shadow for the `shadow_days` recorded when its shadow started and the labels of those batches have matured, judges it against the champion on exactly those batches (one decision per shadow period), promotes it or records the rejection, and removes `shadow`; emits `{champion}` only when it promoted (skipped otherwise) |
 | `plan_training` | picks the cutoff (the run's data interval end), the train / validation / holdout windows and the batch dates the quality gate marked `out_of_control` or `known_bad` (left out unless `keep_excluded`) |
 | `train_challenger` | LightGBM on labels matured by the cutoff, registered under this run's key (a retry reuses it); in-process here, `python -m dataops train` in the project's image through `DockerOperator` in production (`DATAOPS_TRAINING_RUNNER=docker`) |
 | `evaluate_challenger` | champion and challenger scored on the same out-of-time holdout; paired bootstrap CI of the gain; report (metrics, slices, PR curve, calibration) next to the challenger's artifacts, one per decision — its "Evaluation report" extra link opens it |
-| `promote_or_reject` | moves `champion` (or starts a `shadow` period of `shadow_days`, when > 0) in one transaction, or records the rejection with its reasons; emits `{CHAMPION.uri}` on promotion |
+| `promote_or_reject` | moves `champion` (or starts a `shadow` period of `shadow_days`, when > 0) in one transaction, or records the rejection with its reasons; emits `{champion}` on promotion |
 
 Every decision, promote or reject, is recorded in the registry (`python -m dataops registry decisions`).
 A bad promotion is undone in one step with the `model_rollback` DAG or `python -m dataops registry rollback`.
@@ -37,16 +38,8 @@ DEFAULT_ARGS = {"owner": "ml-platform", "retries": 1, "retry_delay": timedelta(m
                 "execution_timeout": timedelta(hours=2), "on_failure_callback": OpsFailureNotifier()}
 
 
-@dag(
-    dag_id="innovation_pipeline",
-    schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 4 * * 1", timezone="UTC"), assets=SCORE_DRIFT),
-    start_date=datetime(2026, 1, 1),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    doc_md=DOC,
-    tags=["innovation-pipeline", "model-development", DATASET],
-    params={
+def _params() -> dict:
+    return {
         "cutoff": Param(None, type=["null", "string"], format="date",
                         description="knowledge date; default: the run's data interval end"),
         "train_days": Param(28, type="integer", minimum=7),
@@ -56,85 +49,106 @@ DEFAULT_ARGS = {"owner": "ml-platform", "retries": 1, "retry_delay": timedelta(m
         "lgbm_params": Param({}, type="object", description="LightGBM parameter overrides"),
         "shadow_days": Param(0, type="integer", minimum=0,
                              description="score live batches in shadow for N days before the final decision"),
-    },
-)
-def innovation_pipeline():
-    @task(outlets=[CHAMPION], pool=WAREHOUSE_POOL,
-          doc_md="Final decision on a shadow challenger once its shadow batches' labels have matured; emits "
-                 "the champion Asset only when it promoted.")
-    def review_shadow_challenger(data_interval_end=None) -> dict:
-        from airflow.sdk.exceptions import AirflowSkipException
+    }
 
-        from dataops.datasets import load_dataset
-        from dataops.evaluation.shadow import review_shadow
-        from dataops_airflow.hooks import RegistryHook, WarehouseHook
 
-        outcome = review_shadow(RegistryHook(model_name=DATASET).get_conn(), WarehouseHook().get_location().engine(),
-                                load_dataset(DATASET), today=data_interval_end.date(), actor="innovation_pipeline")
-        if not outcome.get("promoted"):
-            raise AirflowSkipException(f"no shadow challenger promoted: {outcome}")
-        print(f"shadow review: {outcome}")
-        return outcome
+def build_innovation_pipeline(cfg: DatasetConfig):
+    dataset, model = cfg.name, cfg.model_name
+    champion, score_drift = champion_asset(dataset), score_drift_asset(dataset)
+    doc = DOC.format(dataset=dataset, model=model, champion=champion.uri, score_drift=score_drift.uri)
 
-    @task(trigger_rule="none_failed", pool=WAREHOUSE_POOL,
-          doc_md="Cutoff, windows, LightGBM overrides and the quality gate's excluded batch dates (small JSON).")
-    def plan_training(params=None, data_interval_end=None) -> dict:
-        from dataops.training.plan import plan_training_run
-        from dataops_airflow.hooks import WarehouseHook
-
-        cutoff = params.get("cutoff") or data_interval_end.date().isoformat()
-        plan = plan_training_run(WarehouseHook().get_location(), DATASET, cutoff=cutoff,
-                                 keep_excluded=params["keep_excluded"])
-        return {**plan, "train_days": params["train_days"], "valid_days": params["valid_days"],
-                "holdout_days": params["holdout_days"], "lgbm_params": params["lgbm_params"]}
-
-    @task(pool=WAREHOUSE_POOL,
-          doc_md="Champion vs challenger on the same holdout; writes the report; records the decision (once per "
-                 "run).")
-    def evaluate_challenger(trained: dict, run_key: str, ti=None) -> dict:
-        from dataops.evaluation import decide
-        from dataops.weblinks import evaluation_report_url
-        from dataops_airflow.hooks import RegistryHook, WarehouseHook
-        from dataops_airflow.ui.links import EVALUATION_REPORT_XCOM_KEY
-
-        version = trained["version"]
-        registry = RegistryHook(model_name=DATASET).get_conn()
-        decision = decide(registry, version, warehouse=WarehouseHook().get_location().engine(),
-                          actor="innovation_pipeline", run_key=run_key)
-        url = evaluation_report_url(DATASET, version, decision.decision_id)
-        ti.xcom_push(key=EVALUATION_REPORT_XCOM_KEY, value=url)  # the task's "Evaluation report" link
-        print(f"Evaluation report: {url} (stored at {decision.report_uri})")
-        return {"version": version, "promote": decision.promote, "reasons": decision.reasons,
-                "report_uri": decision.report_uri, "decision_id": decision.decision_id,
-                "champion_version": decision.champion_version}
-
-    @task(outlets=[CHAMPION], doc_md="Moves the alias (one transaction) or skips with the rejection reasons.")
-    def promote_or_reject(result: dict, params=None) -> dict:
-        from airflow.sdk.exceptions import AirflowSkipException
-
-        from dataops.evaluation.shadow import start_shadow
-        from dataops_airflow.hooks import RegistryHook
-
-        if not result["promote"]:
-            raise AirflowSkipException(f"challenger {result['version']} rejected: " + "; ".join(result["reasons"]))
-        registry = RegistryHook(model_name=DATASET).get_conn()
-        reason = f"decision {result['decision_id']}: {result['reasons'][0]}"
-        if params["shadow_days"]:
-            # the period's length is recorded with the move; the review reads it from there
-            move = start_shadow(registry, result["version"], shadow_days=params["shadow_days"],
-                                actor="innovation_pipeline", reason=reason)
-        else:  # compare-and-set against the champion the decision was made against
-            move = registry.promote(result["version"], actor="innovation_pipeline", alias="champion", reason=reason,
-                                    expected_version=result["champion_version"])
-        return {"alias": move.alias, "version": result["version"], "from": move.from_version}
-
-    plan = plan_training()
-    review_shadow_challenger() >> plan
-    trained = training_operator(
-        "train_challenger", dataset=DATASET, request=plan, pool=WAREHOUSE_POOL,
-        doc_md="Trains and registers the challenger under this run's key (in-process or in the project's image).",
+    @dag(
+        dag_id=f"innovation_pipeline_{dataset}",
+        schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 4 * * 1", timezone="UTC"),
+                                     assets=score_drift),
+        start_date=datetime(2026, 1, 1),
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        doc_md=doc,
+        tags=["innovation-pipeline", "model-development", dataset],
+        params=_params(),
     )
-    promote_or_reject(evaluate_challenger(trained.output, run_key=RUN_KEY))  # the key is rendered per run
+    def innovation_pipeline():
+        @task(outlets=[champion], pool=WAREHOUSE_POOL,
+              doc_md="Final decision on a shadow challenger once its shadow batches' labels have matured; emits "
+                     "the champion Asset only when it promoted.")
+        def review_shadow_challenger(data_interval_end=None) -> dict:
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            from dataops.datasets import load_dataset
+            from dataops.evaluation.shadow import review_shadow
+            from dataops_airflow.hooks import RegistryHook, WarehouseHook
+
+            outcome = review_shadow(RegistryHook(model_name=model).get_conn(), WarehouseHook().get_location().engine(),
+                                    load_dataset(dataset), today=data_interval_end.date(), actor="innovation_pipeline")
+            if not outcome.get("promoted"):
+                raise AirflowSkipException(f"no shadow challenger promoted: {outcome}")
+            print(f"shadow review: {outcome}")
+            return outcome
+
+        @task(trigger_rule="none_failed", pool=WAREHOUSE_POOL,
+              doc_md="Cutoff, windows, LightGBM overrides and the quality gate's excluded batch dates (small JSON).")
+        def plan_training(params=None, data_interval_end=None) -> dict:
+            from dataops.training.plan import plan_training_run
+            from dataops_airflow.hooks import WarehouseHook
+
+            cutoff = params.get("cutoff") or data_interval_end.date().isoformat()
+            plan = plan_training_run(WarehouseHook().get_location(), dataset, cutoff=cutoff,
+                                     keep_excluded=params["keep_excluded"])
+            return {**plan, "train_days": params["train_days"], "valid_days": params["valid_days"],
+                    "holdout_days": params["holdout_days"], "lgbm_params": params["lgbm_params"]}
+
+        @task(pool=WAREHOUSE_POOL,
+              doc_md="Champion vs challenger on the same holdout; writes the report; records the decision (once per "
+                     "run).")
+        def evaluate_challenger(trained: dict, run_key: str, ti=None) -> dict:
+            from dataops.evaluation import decide
+            from dataops.weblinks import evaluation_report_url
+            from dataops_airflow.hooks import RegistryHook, WarehouseHook
+            from dataops_airflow.ui.links import EVALUATION_REPORT_XCOM_KEY
+
+            version = trained["version"]
+            registry = RegistryHook(model_name=model).get_conn()
+            decision = decide(registry, version, warehouse=WarehouseHook().get_location().engine(),
+                              actor="innovation_pipeline", run_key=run_key)
+            url = evaluation_report_url(model, version, decision.decision_id)
+            ti.xcom_push(key=EVALUATION_REPORT_XCOM_KEY, value=url)  # the task's "Evaluation report" link
+            print(f"Evaluation report: {url} (stored at {decision.report_uri})")
+            return {"version": version, "promote": decision.promote, "reasons": decision.reasons,
+                    "report_uri": decision.report_uri, "decision_id": decision.decision_id,
+                    "champion_version": decision.champion_version}
+
+        @task(outlets=[champion], doc_md="Moves the alias (one transaction) or skips with the rejection reasons.")
+        def promote_or_reject(result: dict, params=None) -> dict:
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            from dataops.evaluation.shadow import start_shadow
+            from dataops_airflow.hooks import RegistryHook
+
+            if not result["promote"]:
+                raise AirflowSkipException(f"challenger {result['version']} rejected: " + "; ".join(result["reasons"]))
+            registry = RegistryHook(model_name=model).get_conn()
+            reason = f"decision {result['decision_id']}: {result['reasons'][0]}"
+            if params["shadow_days"]:
+                # the period's length is recorded with the move; the review reads it from there
+                move = start_shadow(registry, result["version"], shadow_days=params["shadow_days"],
+                                    actor="innovation_pipeline", reason=reason)
+            else:  # compare-and-set against the champion the decision was made against
+                move = registry.promote(result["version"], actor="innovation_pipeline", alias="champion", reason=reason,
+                                        expected_version=result["champion_version"])
+            return {"alias": move.alias, "version": result["version"], "from": move.from_version}
+
+        plan = plan_training()
+        review_shadow_challenger() >> plan
+        trained = training_operator(
+            "train_challenger", dataset=dataset, request=plan, pool=WAREHOUSE_POOL,
+            doc_md="Trains and registers the challenger under this run's key (in-process or in the project's image).",
+        )
+        promote_or_reject(evaluate_challenger(trained.output, run_key=RUN_KEY))  # the key is rendered per run
+
+    return innovation_pipeline()
 
 
-innovation_pipeline()
+for _name in list_datasets():
+    build_innovation_pipeline(load_dataset(_name))

@@ -6,7 +6,11 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
 
+from dataops.datasets import list_datasets, load_dataset
 from dataops_airflow.notifiers import OpsFailureNotifier
+
+# one registered model per dataset YAML (repository configuration, read at parse time)
+MODELS = sorted({load_dataset(name).model_name for name in list_datasets()})
 
 DOC = """
 ### Roll the champion back
@@ -30,7 +34,7 @@ Same thing from a shell: `python -m dataops registry rollback --reason "..."`.
     default_args={"owner": "ml-platform", "retries": 1, "retry_delay": timedelta(seconds=30),
                   "on_failure_callback": OpsFailureNotifier()},
     params={
-        "model": Param("transactions", type="string", enum=["transactions"], description="registered model"),
+        "model": Param(MODELS[0] if MODELS else None, type="string", enum=MODELS, description="registered model"),
         "reason": Param("", type="string", minLength=5, description="why (recorded in the alias history)"),
     },
 )

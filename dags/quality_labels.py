@@ -6,7 +6,10 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
 
+from dataops.datasets import list_datasets
 from dataops_airflow.notifiers import OpsFailureNotifier
+
+DATASETS = list_datasets()  # the dataset YAML files (repository configuration, read at parse time)
 
 DOC = """
 ### Quality labels
@@ -41,7 +44,7 @@ let scoring continue. A rerun of the gate never overwrites an analyst's label.
     doc_md=DOC,
     tags=["quality", "labels", "manual"],
     params={
-        "dataset": Param("transactions", type="string", enum=["transactions"], title="Dataset"),
+        "dataset": Param(DATASETS[0] if DATASETS else None, type="string", enum=DATASETS, title="Dataset"),
         "batch_date": Param(type="string", format="date", title="Batch date",
                             description="The batch the alert was about (YYYY-MM-DD)."),
         "verdict": Param("false_positive", type="string", enum=["known_bad", "false_positive"], title="Verdict"),

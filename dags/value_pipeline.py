@@ -1,4 +1,8 @@
-"""Value Pipeline: the daily production DAG (one per configured dataset)."""
+"""Value Pipeline: the daily production DAG, one per dataset YAML (``value_pipeline_<dataset>``).
+
+Everything dataset-specific comes from the dataset's YAML (sources, dbt selection, marts, model name), read at
+parse time like cosmos reads the dbt manifest: repository configuration only, no service, connection or Variable.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +10,14 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import CronDataIntervalTimetable, dag, task, task_group
 
+from dataops.datasets import DatasetConfig, list_datasets, load_dataset
 from dataops.settings import sensor_timing
-from dataops_airflow.assets import score_drift_asset, table_asset
+from dataops_airflow.assets import predictions_asset, score_drift_asset, table_asset
 from dataops_airflow.dbt_group import dbt_transform_group
 from dataops_airflow.notifiers import OpsFailureNotifier
 from dataops_airflow.operators import IngestBatchOperator, ScoreBatchOperator
 from dataops_airflow.sensors import LandedBatchSensor
 from dataops_airflow.settings import WAREHOUSE_POOL
-
-# Static on purpose: DAG files do no I/O at parse time. tests/dags checks these agree with the dataset YAML.
-DATASETS = {
-    "transactions": {
-        "sources": ("transactions", "chargebacks"),
-        "dbt_select": ["+fct_transaction_features", "+fct_transaction_labels"],
-        "marts": ("marts.fct_transactions", "marts.fct_transaction_features"),
-    },
-}
 
 DOC = """
 ### Value Pipeline — `{dataset}`
@@ -51,7 +47,43 @@ DEFAULT_ARGS = {
 }
 
 
-def build_value_pipeline(dataset: str, spec: dict):
+def _ingest_source(cfg: DatasetConfig, source: str) -> None:
+    """Sensor on the source's manifest, then its load (inside the ``ingest`` group)."""
+    src = cfg.sources[source]
+    wait = LandedBatchSensor(
+        task_id=f"wait_for_{source}", prefix=src.prefix, **sensor_timing(),
+        doc_md=f"Waits for `{src.prefix}/batch_date={{{{ ds }}}}/_manifest.json` in the landing bucket.",
+    )
+    load = IngestBatchOperator(
+        task_id=f"load_{source}", dataset=cfg.name, source=source, fail_on_rejected_file=False,
+        doc_md=f"Loads `{source}` into `{src.raw_table}`; bad rows go to `raw.quarantine` with a reason.",
+    )
+    wait >> load
+
+
+def _signal_score_drift(dataset: str):
+    """The task that emits the dataset's score-drift Asset on a drift day (skipped otherwise)."""
+
+    @task(outlets=[score_drift_asset(dataset)], trigger_rule="all_done", pool=WAREHOUSE_POOL,
+          doc_md="Emits the score-drift Asset (which triggers the Innovation Pipeline) when the score SPC "
+                 "flagged this batch; skipped otherwise.")
+    def signal_score_drift(ds=None) -> list[str]:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from dataops.quality.drift import score_drift
+        from dataops_airflow.hooks import WarehouseHook
+
+        drifted = score_drift(WarehouseHook().get_location(), dataset, ds)
+        if not drifted:
+            raise AirflowSkipException("no score drift on this batch")
+        return drifted
+
+    return signal_score_drift()
+
+
+def build_value_pipeline(cfg: DatasetConfig):
+    dataset = cfg.name
+
     @dag(
         dag_id=f"value_pipeline_{dataset}",
         # a day's batch is processed once the day is over: ds = the interval start = the batch date
@@ -67,16 +99,8 @@ def build_value_pipeline(dataset: str, spec: dict):
     def value_pipeline():
         @task_group(group_id="ingest")
         def ingest():
-            for source in spec["sources"]:
-                wait = LandedBatchSensor(
-                    task_id=f"wait_for_{source}", prefix=source, **sensor_timing(),
-                    doc_md=f"Waits for `{source}/batch_date={{{{ ds }}}}/_manifest.json` in the landing bucket.",
-                )
-                load = IngestBatchOperator(
-                    task_id=f"load_{source}", dataset=dataset, source=source, fail_on_rejected_file=False,
-                    doc_md=f"Loads `{source}` into `raw.{source}`; bad rows go to `raw.quarantine` with a reason.",
-                )
-                wait >> load
+            for source in cfg.sources:
+                _ingest_source(cfg, source)
 
         @task_group(group_id="quality")
         def quality():
@@ -106,31 +130,18 @@ def build_value_pipeline(dataset: str, spec: dict):
 
         @task_group(group_id="publish")
         def publish():
-            @task(outlets=[table_asset(t) for t in spec["marts"]], doc_md="Announces the day's marts as Assets.")
+            @task(outlets=[table_asset(t) for t in cfg.marts], doc_md="Announces the day's marts as Assets.")
             def publish_marts(ds=None) -> str:
                 return ds
 
-            @task(outlets=[table_asset("marts.predictions")], doc_md="Announces the day's predictions as an Asset.")
+            @task(outlets=[predictions_asset(dataset)], doc_md="Announces the day's predictions as an Asset.")
             def publish_predictions(ds=None) -> str:
                 return ds
 
             return publish_marts(), publish_predictions()
 
-        @task(outlets=[score_drift_asset(dataset)], trigger_rule="all_done", pool=WAREHOUSE_POOL,
-              doc_md="Emits the score-drift Asset (which triggers the Innovation Pipeline) when the score SPC "
-                     "flagged this batch; skipped otherwise.")
-        def signal_score_drift(ds=None) -> list[str]:
-            from airflow.sdk.exceptions import AirflowSkipException
 
-            from dataops.quality.drift import score_drift
-            from dataops_airflow.hooks import WarehouseHook
-
-            drifted = score_drift(WarehouseHook().get_location(), dataset, ds)
-            if not drifted:
-                raise AirflowSkipException("no score drift on this batch")
-            return drifted
-
-        transform = dbt_transform_group("transform", select=spec["dbt_select"], default_args=DEFAULT_ARGS)
+        transform = dbt_transform_group("transform", select=list(cfg.dbt_select), default_args=DEFAULT_ARGS)
         gate = quality()
         scored = score()
         ingest() >> transform >> gate >> scored
@@ -141,10 +152,10 @@ def build_value_pipeline(dataset: str, spec: dict):
         marts, predictions = publish()
         gate >> marts
         scored.get_child_by_label("score_metrics") >> predictions
-        scored >> signal_score_drift()
+        scored >> _signal_score_drift(dataset)
 
     return value_pipeline()
 
 
-for _name, _spec in DATASETS.items():
-    build_value_pipeline(_name, _spec)
+for _name in list_datasets():
+    build_value_pipeline(load_dataset(_name))

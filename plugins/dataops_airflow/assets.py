@@ -10,6 +10,12 @@ def table_asset(table: str) -> Asset:
     return Asset(f"warehouse://{table}")
 
 
+def predictions_asset(dataset: str) -> Asset:
+    """One dataset's predictions in ``marts.predictions`` (rows keyed by dataset), e.g.
+    ``warehouse://marts.predictions/transactions``: a consumer of one dataset is not woken by another's scores."""
+    return Asset(f"warehouse://marts.predictions/{dataset}")
+
+
 def score_drift_asset(dataset: str) -> Asset:
     """Emitted by the Value Pipeline on a day whose score-distribution SPC reports drift."""
     return Asset(f"quality://{dataset}/score_drift")

@@ -81,22 +81,54 @@ def test_importing_a_dag_file_loads_no_heavy_module(dag_file):
     assert loaded == [], f"{dag_file.name} imports {loaded} at parse time"
 
 
-def test_value_pipeline_datasets_agree_with_their_configuration():
-    """The DAG file lists datasets statically (no I/O at parse time); it must match the dataset YAML."""
-    import importlib.util
-
+def test_the_dag_set_follows_the_dataset_files(dagbag):
+    """One Value and one Innovation Pipeline per dataset YAML; the forms offer exactly those datasets."""
     from dataops.datasets import list_datasets, load_dataset
 
-    spec = importlib.util.spec_from_file_location("value_pipeline_dag", REPO / "dags" / "value_pipeline.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    assert set(mod.DATASETS) <= set(list_datasets())
-    for name, entry in mod.DATASETS.items():
-        assert set(entry["sources"]) == set(load_dataset(name).sources), name
+    names = list_datasets()
+    assert names, "no dataset configured"
+    per_dataset = {d for d in dagbag.dags if d.startswith(("value_pipeline_", "innovation_pipeline_"))}
+    assert per_dataset == {f"{kind}_{n}" for n in names for kind in ("value_pipeline", "innovation_pipeline")}
+    for name in names:
+        cfg = load_dataset(name)
+        value = dagbag.dags[f"value_pipeline_{name}"]
+        assert {t.task_id for t in value.tasks} >= {f"ingest.load_{s}" for s in cfg.sources}
+        marts = value.get_task("publish.publish_marts").outlets
+        assert [a.uri.rstrip("/") for a in marts] == [f"warehouse://{t}" for t in cfg.marts]
+        assert [a.uri.rstrip("/") for a in value.get_task("publish.publish_predictions").outlets] == [
+            f"warehouse://marts.predictions/{name}"]
+    labels = dagbag.dags["quality_labels"].params.get_param("dataset").schema["enum"]
+    models = dagbag.dags["model_rollback"].params.get_param("model").schema["enum"]
+    assert labels == names and models == sorted(load_dataset(n).model_name for n in names)
+
+
+def test_a_new_dataset_file_adds_its_dags_without_python(tmp_path, monkeypatch):
+    """Copying a dataset YAML under another name is enough for both pipelines and the forms to offer it."""
+    import shutil
+
+    import yaml
+
+    from dataops.datasets import list_datasets
+
+    for name in list_datasets():
+        shutil.copy(REPO / "include" / "dataops" / "datasets" / f"{name}.yaml", tmp_path)
+    raw = yaml.safe_load((tmp_path / "transactions.yaml").read_text())
+    (tmp_path / "payments.yaml").write_text(yaml.safe_dump({**raw, "name": "payments"}))
+    monkeypatch.setenv("DATAOPS_DATASETS_DIR", str(tmp_path))
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    assert not bag.import_errors, bag.import_errors
+    assert {"value_pipeline_payments", "innovation_pipeline_payments", "value_pipeline_transactions",
+            "innovation_pipeline_transactions"} <= set(bag.dags)
+    assert "payments" in bag.dags["quality_labels"].params.get_param("dataset").schema["enum"]
+    assert "payments" in bag.dags["model_rollback"].params.get_param("model").schema["enum"]
+    drift = bag.dags["innovation_pipeline_payments"].timetable.asset_condition
+    assert "quality://payments/score_drift" in str(drift)
 
 
 def test_innovation_pipeline_passes_task_outputs_and_has_no_one_task_groups(dagbag):
-    dag = dagbag.dags["innovation_pipeline"]
+    dag = dagbag.dags["innovation_pipeline_transactions"]
     ids = {t.task_id for t in dag.tasks}
     assert ids == {"review_shadow_challenger", "plan_training", "train_challenger", "evaluate_challenger",
                    "promote_or_reject"}
@@ -115,6 +147,6 @@ def test_innovation_pipeline_passes_task_outputs_and_has_no_one_task_groups(dagb
 
 def test_the_shadow_review_emits_the_champion_asset(dagbag):
     """Its outlet is the champion Asset (a task with outlets emits on success; it skips unless it promoted)."""
-    dag = dagbag.dags["innovation_pipeline"]
+    dag = dagbag.dags["innovation_pipeline_transactions"]
     outlets = [a.uri for a in dag.get_task("review_shadow_challenger").outlets]
     assert outlets == [a.uri for a in dag.get_task("promote_or_reject").outlets] == ["model://transactions/champion"]

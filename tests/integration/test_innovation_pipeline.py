@@ -98,7 +98,7 @@ def test_drift_retrain_promote_score_reject_and_rollback(world, airflow_db, stac
 
     bag = DagBag(dag_folder=str(_repo() / "dags"))
     assert not bag.import_errors, bag.import_errors
-    innovation = bag.get_dag("innovation_pipeline")
+    innovation = bag.get_dag("innovation_pipeline_transactions")
     for t in innovation.tasks:
         t.retries = 0
     run = innovation.test(logical_date=datetime(2026, 1, 8, tzinfo=UTC),
@@ -111,7 +111,7 @@ def test_drift_retrain_promote_score_reject_and_rollback(world, airflow_db, stac
     assert new_version != old.version
     [decision] = [d for d in registry.decisions() if d["challenger_version"] == new_version]
     assert decision["promote"] and decision["ci_low"] > 0
-    assert decision["run_key"] == f"innovation_pipeline/{run.run_id}"
+    assert decision["run_key"] == f"innovation_pipeline_transactions/{run.run_id}"
     assert registry.get_version(new_version)["run_key"] == decision["run_key"]
     # the evaluation task's "Evaluation report" extra link opens this decision's report in the /dataops app
     from dataops.weblinks import evaluation_report_url

@@ -89,7 +89,7 @@ def _asset_events(run) -> list[str]:
 
 
 PUBLISHED = sorted(["warehouse://marts.fct_transactions", "warehouse://marts.fct_transaction_features",
-                    "warehouse://marts.predictions"])
+                    "warehouse://marts.predictions/transactions"])
 
 
 def _snapshot(con) -> dict:

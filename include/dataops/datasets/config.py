@@ -59,7 +59,11 @@ class SourceSpec:
 
 @dataclass(frozen=True)
 class DatasetConfig:
-    """Everything the pipelines need to know about one dataset."""
+    """Everything the pipelines need to know about one dataset.
+
+    ``dbt_select`` (dbt selectors the Value Pipeline builds for a batch) and ``marts`` (the tables it
+    announces as Assets) come from the file's ``pipeline:`` section.
+    """
 
     name: str
     description: str
@@ -70,6 +74,13 @@ class DatasetConfig:
     decision_threshold: float
     alert_recipients: tuple[str, ...] = field(default_factory=tuple)
     label_maturity_days: int = 45
+    dbt_select: tuple[str, ...] = ()
+    marts: tuple[str, ...] = ()
+
+    @property
+    def model_name(self) -> str:
+        """The registered model that scores this dataset (the dataset's name)."""
+        return self.name
 
     @property
     def numeric_features(self) -> list[str]:
@@ -107,6 +118,12 @@ def _column(raw: dict) -> ColumnSpec:
     )
 
 
+def _feature(raw: dict) -> FeatureSpec:
+    if raw["type"] not in _FEATURE_TYPES:
+        raise ValueError(f"feature {raw['name']!r}: type must be numeric or categorical, got {raw['type']!r}")
+    return FeatureSpec(name=raw["name"], type=raw["type"])
+
+
 def load_dataset(name: str) -> DatasetConfig:
     """Read ``<name>.yaml`` and return its validated configuration.
 
@@ -128,19 +145,17 @@ def load_dataset(name: str) -> DatasetConfig:
         )
         for src_name, src in raw["sources"].items()
     }
-    features = []
-    for f in raw["features"]:
-        if f["type"] not in _FEATURE_TYPES:
-            raise ValueError(f"feature {f['name']!r}: type must be numeric or categorical, got {f['type']!r}")
-        features.append(FeatureSpec(name=f["name"], type=f["type"]))
+    pipeline = raw.get("pipeline") or {}
     return DatasetConfig(
         name=raw["name"],
         description=raw.get("description", ""),
         sources=sources,
         feature_table=raw["feature_table"],
         id_column=raw["id_column"],
-        features=tuple(features),
+        features=tuple(_feature(f) for f in raw["features"]),
         decision_threshold=float(raw["decision_threshold"]),
         alert_recipients=tuple(raw.get("alert_recipients", [])),
         label_maturity_days=int(raw.get("label_maturity_days", 45)),
+        dbt_select=tuple(pipeline.get("dbt_select") or ()),
+        marts=tuple(pipeline.get("marts") or ()),
     )

@@ -32,7 +32,7 @@ from dataops.devstack.settings import StackSettings
 
 DATASET = "transactions"
 VALUE_DAG = f"value_pipeline_{DATASET}"
-INNOVATION_DAG = "innovation_pipeline"
+INNOVATION_DAG = f"innovation_pipeline_{DATASET}"
 DAYS = 90
 HISTORY_DAYS = 84
 #: day offset -> simulator fault (all among the days the scheduler runs)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,8 @@ class QualityConfig:
     :param metrics: concrete metrics, in file order.
     :param gx_suites: GX suites run on every batch.
     :param gx_checkpoint: GX checkpoint that runs them (and builds Data Docs).
+    :param gx_contract: row-level contract of the generated ``<dataset>_contract`` suite (``not_null``,
+        ``unique``: column lists; ``between``: column -> [min, max]; ``in_set``: column -> values).
     """
 
     dataset: str
@@ -83,6 +85,7 @@ class QualityConfig:
     metrics: tuple[MetricSpec, ...]
     gx_suites: tuple[str, ...] = ()
     gx_checkpoint: str | None = None
+    gx_contract: dict[str, Any] = field(default_factory=dict)
 
     def stage(self, stage: str) -> list[MetricSpec]:
         """Metrics computed at ``stage`` (``batch`` or ``post_score``)."""
@@ -219,4 +222,4 @@ def load_quality_config(dataset: str, path: str | Path | None = None) -> Quality
         raise ValueError(f"{path}: duplicate metric names {dupes}")
     return QualityConfig(dataset=raw.get("dataset", dataset), source=raw.get("source", dataset),
                          metrics=tuple(metrics), gx_suites=tuple(raw.get("gx_suites") or ()),
-                         gx_checkpoint=raw.get("gx_checkpoint"))
+                         gx_checkpoint=raw.get("gx_checkpoint"), gx_contract=dict(raw.get("gx_contract") or {}))

@@ -229,7 +229,7 @@ def _check_gx(result: GateResult, warehouse: Warehouse, cfg: QualityConfig, valu
     assert cfg.gx_checkpoint is not None  # the caller runs GX only for a configured checkpoint
     has_rows = any(v.metric == "row_count" and (v.value or 0) > 0 for v in values)
     outcome = run_checkpoint(warehouse.location, checkpoint=cfg.gx_checkpoint, batch_date=result.batch_date,
-                             parameters=spc_parameters(ev_dicts), docs_dir=docs_dir, has_rows=has_rows,
+                             parameters=spc_parameters(ev_dicts, cfg), docs_dir=docs_dir, has_rows=has_rows,
                              project_dir=project_dir, raw_schema=raw_schema, run_name=run_name)
     result.gx = outcome.to_dict()
     result.paths["data_docs"] = reports_url(outcome.docs_url)  # served over HTTP by the plugin app

@@ -18,8 +18,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from dataops.quality.config import QualityConfig
 from dataops.quality.gx_duckdb import persisted_duckdb_connection
-from dataops.quality.gx_project import BATCH_QUERY, DATASOURCE, DOCS_SITE, SPC_GX_METRICS, gx_root, param
+from dataops.quality.gx_project import DATASOURCE, DOCS_SITE, gx_root, param, spc_gx_metrics, with_raw_schema
 from dataops.warehouse import WarehouseLocation
 from dataops.warehouse.location import duckdb_creator
 
@@ -67,13 +68,14 @@ def _env(**values: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def spc_parameters(evaluations: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def spc_parameters(evaluations: Mapping[str, Mapping[str, Any]], config: QualityConfig) -> dict[str, Any]:
     """Suite parameters of the SPC suite from the engine's evaluations (``Evaluation.to_dict()`` by metric).
 
     :param evaluations: metric -> evaluation dict.
+    :param config: the dataset's quality configuration (its suite's metrics: ``spc_gx_metrics``).
     """
     out: dict[str, Any] = {}
-    for metric in SPC_GX_METRICS:
+    for metric in spc_gx_metrics(config):
         ev = evaluations.get(metric) or {}
         lcl, ucl = ev.get("lcl"), ev.get("ucl")
         out[param(metric, "lcl")] = -NO_LIMIT if lcl is None else lcl
@@ -160,7 +162,7 @@ def run_checkpoint(location: WarehouseLocation, *, checkpoint: str, batch_date: 
             datasource = context.data_sources.get(DATASOURCE)
             if raw_schema != "raw":
                 for asset in datasource.assets:
-                    asset.query = BATCH_QUERY.format(raw_schema=raw_schema)
+                    asset.query = with_raw_schema(asset.query, raw_schema)
             if location.kind == "duckdb" and location.path:  # plain connections (see WarehouseLocation.engine)
                 # GX types data_sources.get() as the generic Datasource; the SQL one it returns has kwargs.
                 datasource.kwargs = {**datasource.kwargs,  # type: ignore[attr-defined]

@@ -8,12 +8,14 @@ import uuid
 import duckdb
 import pytest
 
+from dataops.quality.config import load_quality_config
 from dataops.quality.gx_runner import run_checkpoint, spc_parameters
 from dataops.warehouse import WarehouseLocation
 from tests.conftest import require_service
 from tests.unit.quality import synth
 
 DAY = "2026-03-14"
+CFG = load_quality_config("transactions")
 
 
 def _evaluations(mean_lcl: float, mean_ucl: float) -> dict:
@@ -33,7 +35,7 @@ def test_checkpoint_on_duckdb_returns_real_results_with_spc_limits(duckdb_wareho
         moto = con.execute("SELECT count(*) FROM raw.transactions WHERE batch_date = ? AND channel = 'moto'",
                            [DAY]).fetchone()[0]
     out = run_checkpoint(WarehouseLocation.duckdb(warehouse), checkpoint="transactions_quality", batch_date=DAY,
-                         parameters=spc_parameters(_evaluations(mean + 0.5, mean + 1.0)), docs_dir=tmp_path / "docs")
+                         parameters=spc_parameters(_evaluations(mean + 0.5, mean + 1.0), CFG), docs_dir=tmp_path / "docs")
     assert out.ran and out.success is False
     spc = out.spc["amount_log_mean"]
     assert spc["value"] == pytest.approx(mean) and spc["success"] is False
@@ -52,7 +54,7 @@ def test_checkpoint_on_duckdb_returns_real_results_with_spc_limits(duckdb_wareho
 def test_batch_without_rows_builds_docs_only(duckdb_warehouse, tmp_path):
     warehouse = duckdb_warehouse
     out = run_checkpoint(WarehouseLocation.duckdb(warehouse), checkpoint="transactions_quality", batch_date=DAY,
-                         parameters=spc_parameters({}), docs_dir=tmp_path / "docs", has_rows=False)
+                         parameters=spc_parameters({}, CFG), docs_dir=tmp_path / "docs", has_rows=False)
     assert not out.ran and "no rows" in out.note and (tmp_path / "docs" / "index.html").exists()
 
 
@@ -85,7 +87,7 @@ def test_checkpoint_on_postgres_in_a_unique_schema(tmp_path):
     try:
         mean = sum(__import__("math").log(i) for i in range(1, 101)) / 100
         out = run_checkpoint(location, checkpoint="transactions_quality", batch_date=DAY,
-                             parameters=spc_parameters(_evaluations(mean - 0.1, mean + 0.1)),
+                             parameters=spc_parameters(_evaluations(mean - 0.1, mean + 0.1), CFG),
                              docs_dir=tmp_path / "docs", raw_schema=schema)
     finally:
         with engine.begin() as con:
