@@ -24,8 +24,10 @@ demo: $(STAMP) $(MANIFEST)
 	$(BIN)/python -m dataops.devstack demo
 
 ## Install what is missing, lint (ruff with C901, mypy), run the whole test suite.
+## The fast tests first; then the whole stacks through the real scheduler and the browser.
 test: $(STAMP) $(MANIFEST) lint browser
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests -m "not e2e and not browser"
+	$(BIN)/python -m pytest tests -m "e2e or browser"
 
 ## Headless Chromium and its driver for the browser test of the Airflow UI (Debian packages; needs root).
 browser:
