@@ -27,10 +27,9 @@ def test_label_records_the_triggering_user_and_ignores_a_user_in_conf(airflow_db
     from dataops.quality.history import HistoryRow, ensure_tables, write_points
     from dataops.warehouse import WarehouseLocation
 
-    engine = WarehouseLocation.duckdb(stack_connections["warehouse"]).engine()
-    ensure_tables(engine)
-    write_points(engine, "transactions", DAY, [HistoryRow("row_count", 310.0, None, "critical")], "gate-run")
-    engine.dispose()
+    warehouse = WarehouseLocation.duckdb(stack_connections["warehouse"])
+    ensure_tables(warehouse)
+    write_points(warehouse, "transactions", DAY, [HistoryRow("row_count", 310.0, None, "critical")], "gate-run")
 
     dag = _dag()
     assert "user" not in dag.params, "the form must not ask who the analyst is"
