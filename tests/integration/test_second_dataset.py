@@ -160,7 +160,7 @@ def test_a_second_dataset_runs_next_to_transactions(airflow_db, second_dataset, 
         assert states[("transactions", day)]["score.score_champion"] == "success", states[("transactions", day)]
     for day in DAYS[:-1]:
         assert states[("payments", day)]["score.score_champion"] == "success", states[("payments", day)]
-        assert states[("payments", day)]["transform.fct_payment_features.run"] == "success"
+        assert states[("payments", day)]["transform.fct_payment_features_model_build"] == "success"
     broken = states[("payments", DAYS[-1])]
     assert broken["quality.spc_gate"] == "failed" and broken["score.score_champion"] != "success", broken
 
