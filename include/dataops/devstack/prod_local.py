@@ -75,7 +75,15 @@ class ProdLocalSettings:
         return f"http://127.0.0.1:{self.api_port}"
 
     def db_url(self, database: str, driver: str = "postgresql+psycopg2") -> str:
-        return f"{driver}{self.pg[len('postgresql'):]}/{database}"
+        """``database`` on the server ``pg``, through the one URL builder (user and password escaped)."""
+        from sqlalchemy.engine import make_url
+
+        from dataops.settings import database_url
+
+        server = make_url(self.pg)
+        url = database_url("postgres", host=server.host, port=server.port, user=server.username,
+                           password=server.password, database=database)
+        return driver + url[len("postgresql+psycopg2"):]
 
 
 def _secrets(path: Path) -> dict[str, str]:
