@@ -166,6 +166,7 @@ def ingest_batch(s3, bucket: str, dataset: DatasetConfig, source_name: str, batc
         log.info("batch unchanged since version %s (same checksums): nothing to do", last_version)
         return _ledger_report(warehouse, dataset.name, source_name, batch_date, last_version)
     version = last_version + 1
+    log.info("loading %s.%s %s v%s: %s part(s)", dataset.name, source_name, batch_date, version, len(manifest.parts))
     report = IngestReport(dataset.name, source_name, batch_date, version, "loaded")
     with warehouse.staging() as con:
         _create_work_tables(con, source)
