@@ -1,0 +1,65 @@
+"""Headless Chromium on a running stack's Airflow UI (Debian's ``chromium`` and ``chromium-driver``, driven
+through Selenium): log in, wait for text, save screenshots under ``test-artifacts/ui/`` (git-ignored)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tests.conftest import REPO, require_service
+
+ARTIFACTS = REPO / "test-artifacts" / "ui"
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--window-size=1600,1000")
+
+
+def start_browser():
+    """A headless Chromium session (the caller quits it)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    require_service(Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists(),
+                    "chromium and chromium-driver (`make browser`)")
+    options = webdriver.ChromeOptions()
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.binary_location = CHROMIUM
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(120)
+    return driver
+
+
+def log_in(driver, base_url: str, username: str, password: str) -> None:
+    """Through the SimpleAuthManager login form, as a person would."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(base_url + "/")
+    wait_text(driver, "Sign")
+    driver.find_element(By.NAME, "username").send_keys(username)
+    driver.find_element(By.NAME, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_text(driver, "Dags")
+
+
+def wait_text(driver, *texts: str, timeout: float = 90) -> str:
+    """The page's visible text once it shows every one of ``texts``."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    deadline = time.monotonic() + timeout
+    body = ""
+    while time.monotonic() < deadline:
+        try:
+            body = driver.find_element("tag name", "body").text
+        except StaleElementReferenceException:  # the page was replaced while it was read: read it again
+            continue
+        if all(t in body for t in texts):
+            return body
+        time.sleep(1)
+    raise AssertionError(f"{texts} not visible on {driver.current_url}; page shows: {body[:2000]}")
+
+
+def shot(driver, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    return path
