@@ -23,12 +23,12 @@ $(MANIFEST): $(STAMP) $(DBT_SOURCES)
 demo: $(STAMP) $(MANIFEST)
 	$(BIN)/python -m dataops.devstack demo
 
-## Install what is missing, lint (ruff with C901, mypy), run the whole test suite.
-## The fast tests first; then the embedded stack through the real scheduler, and the browser.
-## (The production-path module, tests/e2e/test_prod_local_stack.py, runs with `make e2e` until it has passed whole.)
+## Install what is missing, lint (ruff with C901, mypy), run the whole test suite on both cores (pytest-xdist):
+## the unit, integration and DAG tests first; then the two stacks through the real scheduler side by side
+## (one e2e module per worker: the embedded stack and its browser tests, and the production path).
 test: $(STAMP) $(MANIFEST) lint browser
-	$(BIN)/python -m pytest tests -m "not e2e and not browser"
-	$(BIN)/python -m pytest tests -m "e2e or browser" --ignore=tests/e2e/test_prod_local_stack.py
+	$(BIN)/python -m pytest tests -m "not e2e and not browser" -n 2
+	$(BIN)/python -m pytest tests/e2e -m "e2e or browser" -n 2 --dist loadfile
 
 ## Headless Chromium and its driver for the browser test of the Airflow UI (Debian packages; needs root).
 browser:
@@ -62,8 +62,8 @@ prod-local-status: $(STAMP)
 	$(BIN)/python -m dataops.devstack prod-local status
 
 ## Only the end-to-end tests (scheduler-driven scenario on the embedded stack and on the production path).
-e2e: $(STAMP) $(MANIFEST)
-	$(BIN)/python -m pytest tests/e2e -m e2e
+e2e: $(STAMP) $(MANIFEST) browser
+	$(BIN)/python -m pytest tests/e2e -m "e2e or browser" -n 2 --dist loadfile
 
 ## Regenerate constraints.txt from a clean install of requirements.txt.
 lock:
