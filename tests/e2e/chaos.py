@@ -2,14 +2,16 @@
 
 The kill is placed by what the task does, not by a timer: the ingest downloads each landed part into a
 temporary folder before it parses and publishes the batch (one transaction). The stack's workers get their
-own ``TMPDIR``; the moment the day's first part appears there, both workers are frozen (SIGSTOP), the task
-instance's worker is found (its ``airflow supervisor: <ti_id>`` process) and SIGKILLed with its whole process
-group, and the other worker is let go (SIGCONT). The retry's log then says ``loading ... v1``: the killed try
-had published nothing.
+own ``TMPDIR``; the moment the day's first part appears there, every task process of the stack is frozen
+(SIGSTOP). Then the ingest's task instance is looked up, its worker found (the task runner
+``airflow worker -- <ti_id>`` is a child of the worker's ``airflow supervisor``) and SIGKILLed: the worker's
+process group and every task runner it supervised (each runner has a process group of its own). Everything
+else is let go (SIGCONT). The retry's log then says ``loading ... v1``: the killed try had published nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -21,6 +23,7 @@ from dataops.devstack.airflow_api import AirflowApi
 from dataops.devstack.demo import VALUE_DAG
 
 INGEST_TASK = "ingest.load_transactions"
+RUNNER_TITLE = b"airflow worker -- "  # the task runner's process title (task-sdk), then the task instance id
 
 
 @dataclass
@@ -29,6 +32,7 @@ class Kill:
     ti_id: str
     day: str
     part: str
+    runners_killed: int
 
 
 class KillWorkerMidIngest(threading.Thread):
@@ -53,11 +57,7 @@ class KillWorkerMidIngest(threading.Thread):
         while not self.stop.is_set():
             part = self._downloading()
             if part:
-                try:
-                    self._kill(part)
-                except Exception as exc:  # the test reports it; the workers must not stay frozen
-                    self.error = f"{type(exc).__name__}: {exc}"
-                    self._signal_workers(signal.SIGCONT)
+                self._interrupt(part)
                 return
             time.sleep(0.002)
 
@@ -71,36 +71,66 @@ class KillWorkerMidIngest(threading.Thread):
             pass
         return None
 
-    def _workers(self) -> dict[str, int]:
-        return {p.stem: int(p.read_text()) for p in self.run_dir.glob("worker*.pid")}
+    def _interrupt(self, part: str) -> None:
+        workers = {p.stem: int(p.read_text()) for p in self.run_dir.glob("worker*.pid")}
+        runners = _runners(set(workers.values()))  # ti_id -> (runner pid, its worker's group)
+        frozen = [pid for pid, _ in runners.values()] + [-group for group in workers.values()]
+        _signal(frozen, signal.SIGSTOP)  # nothing of this stack moves while the ingest's worker is looked up
+        try:
+            ti_id = self._ingest_ti_id()
+            if ti_id not in runners:
+                raise RuntimeError(f"no task runner of this stack runs {INGEST_TASK} {self.day} ({ti_id})")
+            group = runners[ti_id][1]
+            worker = next(name for name, g in workers.items() if g == group)
+            doomed = [pid for pid, g in runners.values() if g == group]
+            _signal([-group] + [-os.getpgid(pid) for pid in doomed], signal.SIGKILL)
+            _reap(workers[worker])
+            self.kill = Kill(worker=worker, ti_id=ti_id, day=self.day, part=part, runners_killed=len(doomed))
+        except Exception as exc:  # the test reports it
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            _signal(frozen, signal.SIGCONT)
 
-    def _signal_workers(self, sig: int, only: set[str] | None = None) -> None:
-        for name, group in self._workers().items():
-            if only is None or name in only:
-                os.killpg(group, sig)
-
-    def _kill(self, part: str) -> None:
-        self._signal_workers(signal.SIGSTOP)  # nothing moves while the task's worker is looked up
+    def _ingest_ti_id(self) -> str:
         run = next(r for r in self.api.runs(VALUE_DAG) if r["logical_date"][:10] == self.day)
         ti = next(t for t in self.api.task_instances(VALUE_DAG, run["dag_run_id"]) if t["task_id"] == INGEST_TASK)
-        group = _supervisor_group(ti["id"])
-        worker = next((name for name, g in self._workers().items() if g == group), None)
-        if worker is None:
-            raise RuntimeError(f"no worker process runs task instance {ti['id']} (supervisor group {group})")
-        os.killpg(group, signal.SIGKILL)
-        self._signal_workers(signal.SIGCONT, only=set(self._workers()) - {worker})
-        self.kill = Kill(worker=worker, ti_id=ti["id"], day=self.day, part=part)
+        return ti["id"]
 
 
-def _supervisor_group(ti_id: str) -> int | None:
-    """The process group of the ``airflow supervisor: <ti_id>`` process (its Celery worker's group)."""
-    title = f"airflow supervisor: {ti_id}".encode()
+def _runners(worker_groups: set[int]) -> dict[str, tuple[int, int]]:
+    """Task runners whose supervisor (their parent) is in one of ``worker_groups``: ti_id -> (pid, group)."""
+    found = {}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
-            if (proc / "cmdline").read_bytes().startswith(title):
-                return os.getpgid(int(proc.name))
-        except (OSError, ProcessLookupError):
+            title = (proc / "cmdline").read_bytes()
+            if not title.startswith(RUNNER_TITLE):
+                continue
+            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            group = os.getpgid(parent)
+        except (OSError, ValueError, IndexError):
             continue
-    return None
+        if group in worker_groups:
+            ti_id = title[len(RUNNER_TITLE):].split(b"\0")[0].decode().strip()
+            found[ti_id] = (int(proc.name), group)
+    return found
+
+
+def _signal(targets: list[int], sig: int) -> None:
+    """``sig`` to each pid (a negative number: to that process group); the ones already gone are skipped."""
+    for target in targets:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if target < 0:
+                os.killpg(-target, sig)
+            else:
+                os.kill(target, sig)
+
+
+def _reap(pid: int) -> None:
+    """Collect the killed worker's exit status (it is a child of this process), so it no longer counts as running."""
+    with contextlib.suppress(ChildProcessError):
+        for _ in range(100):
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                return
+            time.sleep(0.05)
