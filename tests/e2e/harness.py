@@ -41,7 +41,9 @@ SENSOR_TIMEOUT = 120
 E2E_ENV = {"DATAOPS_DBT_EXECUTION_MODE": "watcher",
            "DATAOPS_SENSOR_TIMEOUT": str(SENSOR_TIMEOUT), "DATAOPS_SENSOR_POKE_INTERVAL": "10",
            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "45",
-           "DATAOPS_OPS_RECIPIENTS": "ops@localhost"}
+           "DATAOPS_OPS_RECIPIENTS": "ops@localhost",
+           # the DAG files do not change during a scenario: parse them once, not every 30 s (two stacks share 2 cores)
+           "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "600"}
 #: columns that record when or by which run a row was written (differ on a rerun by design; the alert log's
 #: message id is unique per e-mail and its run key names the run try)
 AUDIT_COLUMNS = {"run_id", "dag_run_id", "try_number", "scored_at", "loaded_at", "ingested_at", "computed_at",
