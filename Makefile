@@ -27,7 +27,7 @@ demo: $(STAMP) $(MANIFEST)
 ## the unit, integration and DAG tests first; then the two stacks through the real scheduler side by side
 ## (one e2e module per worker: the embedded stack and its browser tests, and the production path).
 test: $(STAMP) $(MANIFEST) lint browser
-	$(BIN)/python -m pytest tests -m "not e2e and not browser" -n 2
+	$(BIN)/python -m pytest tests -m "not e2e and not browser" -n 2 --dist loadfile
 	$(BIN)/python -m pytest tests/e2e -m "e2e or browser" -n 2 --dist loadfile
 
 ## Headless Chromium and its driver for the browser test of the Airflow UI (Debian packages; needs root).

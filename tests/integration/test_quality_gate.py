@@ -2,7 +2,7 @@
 
 Budget: the clean history (22 days) is ingested and judged with the core functions directly (fast); every
 fault kind is judged the same way on both engines; one clean day and one faulty day run the whole DAG (ingest,
-dbt, gate, scoring) with dag.test(). The real scheduler runs the fault days in tests/e2e.
+dbt, gate, scoring) with dag.test(). The real scheduler runs five of these fault kinds in tests/e2e.
 """
 
 from __future__ import annotations
@@ -112,8 +112,8 @@ def test_each_fault_is_critical_on_its_day_with_its_rule(landed, warehouse_locat
 
 def test_the_dag_blocks_scoring_on_a_fault_day_and_alerts(landed):
     """A clean day and the new-channel day through the whole DAG: dbt lets the value through, the gate stops
-    it, scoring does not run, the analysts get an e-mail. (Every fault kind runs through the real scheduler in
-    tests/e2e; here dag.test() covers the transform's LOCAL mode.)"""
+    it, scoring does not run, the analysts get an e-mail. (tests/e2e runs five fault kinds through the real
+    scheduler, scoring blocked on each; here dag.test() covers the transform's LOCAL mode.)"""
     _core_history(landed)
     dag = _dag()
     states = {}
