@@ -107,10 +107,12 @@ def airflow_db():
 
 @pytest.fixture
 def stack_connections(monkeypatch, s3_endpoint, mail_sink, tmp_path):
-    """Point ``aws_default``, ``smtp_default`` and ``warehouse_default`` at this test's real services."""
+    """Point ``aws_default``, ``smtp_default`` and ``warehouse_default`` at this test's real services; the gate's
+    reports go to the test's own folder (not the checkout's ``.local/reports``)."""
     from dataops.devstack.settings import connection_env
 
     warehouse = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("DATAOPS_REPORTS_DIR", str(tmp_path / "reports"))
     for key, value in connection_env(s3_endpoint, mail_sink.port, warehouse).items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("DATAOPS_WAREHOUSE_PATH", str(warehouse))
