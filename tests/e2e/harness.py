@@ -287,7 +287,7 @@ def mails(mail_dir: Path) -> list[str]:
 
 def scenario_table(api: AirflowApi, scenario: Scenario, seen: Observed) -> str:
     """One line per scenario day and for the late day: fault, run state, gate and champion scoring states."""
-    lines = [f"{'day':<10}  {'fault':<46}  {'run':<8}  {'gate':<8}  scoring"]
+    lines = [f"{'day':<10}  {'fault':<50}  {'run':<8}  {'gate':<8}  scoring"]
     runs = sorted(seen.backfill, key=lambda r: r["logical_date"])
     for label, run in [("", r) for r in runs] + [(" (late, then landed)", seen.late_rerun or {})]:
         if not run:
@@ -296,7 +296,7 @@ def scenario_table(api: AirflowApi, scenario: Scenario, seen: Observed) -> str:
         fault = scenario.fault_of(ds)
         states = {t["task_id"]: t["state"] for t in api.task_instances(VALUE_DAG, run["dag_run_id"])}
         name = (fault[0] if fault else "clean") + label
-        lines.append(f"{ds}  {name:<46}  {run['state']:<8}  {states.get('quality.spc_gate')!s:<8}  "
+        lines.append(f"{ds}  {name:<50}  {run['state']:<8}  {states.get('quality.spc_gate')!s:<8}  "
                      f"{states.get('score.score_champion')}")
     return "\n".join(lines)
 
