@@ -12,6 +12,7 @@ else is let go (SIGCONT). The retry's log then says ``loading ... v1``: the kill
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import threading
@@ -46,7 +47,7 @@ class KillWorkerMidIngest(threading.Thread):
 
     def __init__(self, api: AirflowApi, tmp_dir: Path, run_dir: Path, day: str) -> None:
         super().__init__(daemon=True)
-        self.api = AirflowApi(api.base_url, api.username, api.password)
+        self.api = dataclasses.replace(api)  # a client of its own: httpx clients are not shared across threads
         self.tmp_dir, self.run_dir, self.day = tmp_dir, run_dir, day
         self.prefix = f"transactions__batch_date={day}__"
         self.kill: Kill | None = None

@@ -8,6 +8,7 @@ access, and only between runs.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -120,7 +121,7 @@ class StateWatcher(threading.Thread):
 
     def __init__(self, api: AirflowApi, dag_id: str, task_id: str) -> None:
         super().__init__(daemon=True)
-        self.api, self.dag_id, self.task_id = AirflowApi(api.base_url, api.username, api.password), dag_id, task_id
+        self.api, self.dag_id, self.task_id = dataclasses.replace(api), dag_id, task_id  # a client of its own
         self.states: list[str] = []
         self.stop = threading.Event()
 
