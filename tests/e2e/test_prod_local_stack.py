@@ -93,7 +93,7 @@ def e2e(prod_settings):
         prod_local.drop_databases(s)
 
 
-def test_a_worker_killed_mid_ingest_is_retried_on_the_other_and_no_row_is_lost_or_doubled(e2e: Stack):
+def test_a_worker_killed_mid_ingest_is_retried_on_the_other_and_no_row_is_lost_or_doubled(e2e: Stack, prod_settings):
     kill = e2e.observed.disturbance
     assert kill.error is None and kill.kill is not None, kill.error or "the ingest was never seen loading"
     day, killed = kill.kill.day, kill.kill.worker
@@ -108,7 +108,7 @@ def test_a_worker_killed_mid_ingest_is_retried_on_the_other_and_no_row_is_lost_o
     assert f"loading transactions.transactions {day} v1:" in retry, retry[-2000:]
     # the killed worker is gone, so the successful try ran on the other one
     other = "worker2" if killed == "worker1" else "worker1"
-    run_dir = e2e.state / "run"
+    run_dir = prod_settings.run_dir
     assert not processes.running(killed, run_dir) and processes.running(other, run_dir)
     # every landed row loaded or quarantined, once: one published version, raw rows = loaded rows, unique ids
     ledger = e2e.rows_of("SELECT version, sum(rows_landed), sum(rows_loaded), sum(rows_quarantined) FROM "
