@@ -190,9 +190,7 @@ def pytest_unconfigure(config):
     """Leave without interpreter teardown once pytest has printed its summary: dbt-duckdb keeps DuckDB
     connections open in the test process and DuckDB's bindings would print pages of harmless
     "nanobind: leaked instance" noise after the summary line."""
-    if "PYTEST_XDIST_WORKER" in os.environ:  # an xdist worker must finish its protocol with the controller:
-        devnull = os.open(os.devnull, os.O_WRONLY)  # it ends normally, without the noise on the terminal
-        os.dup2(devnull, 2)
+    if "PYTEST_XDIST_WORKER" in os.environ:  # an xdist worker must finish its protocol with the controller
         return
     if _EXIT_STATUS and os.environ.get("DATAOPS_PYTEST_HARD_EXIT", "1") == "1":
         sys.stdout.flush()
