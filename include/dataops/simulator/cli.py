@@ -75,6 +75,9 @@ def add_land_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fault", action="append", default=[], metavar="DATE:KIND[:k=v,...]")
     parser.add_argument("--scenario", default=None, help="YAML file with a 'faults' list")
     parser.add_argument("--include-late", action="store_true", help="also land batches hit by late_file")
+    parser.add_argument("--volume-growth", type=float, default=0.0, help="yearly growth of the volume (0.4 = +40 %%)")
+    parser.add_argument("--volume-season", type=float, default=0.0, help="amplitude of the yearly season (0.15)")
+    parser.add_argument("--volume-noise", type=float, default=0.0, help="day-to-day relative sd of the volume")
 
 
 def run_land(args: argparse.Namespace) -> int:
@@ -94,6 +97,9 @@ def run_land(args: argparse.Namespace) -> int:
             label_delay_min_days=args.label_delay_min_days,
             label_delay_cap_days=args.label_delay_cap_days,
             epoch=args.epoch,
+            volume_growth=args.volume_growth,
+            volume_season=args.volume_season,
+            volume_noise=args.volume_noise,
         )
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -6,6 +6,13 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
+#: Day 0 of the growth curve when the world has no epoch.
+TREND_ORIGIN = dt.date(2026, 1, 1)
+#: Day of the year the yearly season peaks (mid-December shopping).
+SEASON_PEAK_DAY = 349
+
 
 @dataclass(frozen=True)
 class SimConfig:
@@ -26,6 +33,10 @@ class SimConfig:
     :param label_delay_cap_days: largest delay; later reports are reported on the cap.
     :param epoch: first day of the world; no fraud (hence no chargeback) exists before it. ``None``
         means the world has always existed, so early chargebacks can refer to never-landed days.
+    :param volume_growth: yearly growth of the business (0.4: 40 % more transactions a year later),
+        compounded daily from ``epoch`` (or 2026-01-01).
+    :param volume_season: amplitude of the yearly season (0.15: +15 % around mid-December, -15 % mid-June).
+    :param volume_noise: relative standard deviation of the day-to-day volume (weather, paydays...).
     """
 
     seed: int = 7
@@ -38,6 +49,9 @@ class SimConfig:
     label_delay_min_days: float = 1.0
     label_delay_cap_days: float = 40.0
     epoch: dt.date | None = None
+    volume_growth: float = 0.0
+    volume_season: float = 0.0
+    volume_noise: float = 0.0
 
     def __post_init__(self) -> None:
         if self.tx_per_day < 1:
@@ -46,8 +60,25 @@ class SimConfig:
             raise ValueError("label delays must satisfy 0 < min <= median <= cap")
         if self.fraud_scale < 0:
             raise ValueError("fraud_scale must be >= 0")
+        if self.volume_growth <= -1 or not 0 <= self.volume_season < 1 or self.volume_noise < 0:
+            raise ValueError("volume_growth must be > -1, volume_season in [0, 1) and volume_noise >= 0")
         if self.customers > 9_999_999 or self.terminals > 999_999:
             raise ValueError("at most 9,999,999 customers and 999,999 terminals fit the id formats")
+
+    def volume_factor(self, day: dt.date) -> float:
+        """Multiplier of the day's volume from growth, yearly season and day-to-day noise (1.0 by default).
+
+        :param day: calendar day.
+        """
+        if not (self.volume_growth or self.volume_season or self.volume_noise):
+            return 1.0
+        years = (day - (self.epoch or TREND_ORIGIN)).days / 365.25
+        season = 1.0 + self.volume_season * math.cos(2 * math.pi * (day.timetuple().tm_yday - SEASON_PEAK_DAY) / 365.25)
+        noise = 1.0
+        if self.volume_noise:
+            rng = np.random.default_rng([self.seed, day.toordinal(), 0x5EA5])
+            noise = math.exp(self.volume_noise * rng.standard_normal() - self.volume_noise**2 / 2)
+        return (1.0 + self.volume_growth) ** years * season * noise
 
     @property
     def customers(self) -> int:

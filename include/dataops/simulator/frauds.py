@@ -157,7 +157,8 @@ class FraudModel:
 
     def n_bulk(self, day: dt.date) -> int:
         """Legitimate rows of ``day`` after any volume drop."""
-        return int(round(day_volume(self.config.tx_per_day, day) * (1.0 - self.volume_drop_of(day))))
+        volume = day_volume(self.config.tx_per_day, day) * self.config.volume_factor(day)
+        return int(round(volume * (1.0 - self.volume_drop_of(day))))
 
     # -- events spanning several days ----------------------------------------------------------------
     def terminal_events(self, day: dt.date) -> tuple[np.ndarray, np.ndarray]:
@@ -194,7 +195,8 @@ class FraudModel:
     def _terminal_tx(self, day: dt.date) -> tuple[np.ndarray, ...]:
         rng = day_rng(self.config.seed, day, "terminal_tx")
         terms = self.compromised_terminals(day)
-        counts = rng.poisson(self.pop.term_load[terms] * day_volume(self.config.tx_per_day, day))
+        volume = day_volume(self.config.tx_per_day, day) * self.config.volume_factor(day)
+        counts = rng.poisson(self.pop.term_load[terms] * volume)
         terminal = np.repeat(terms, counts)
         customer = self.pop.regular_of(rng, terminal)
         secs = draw_seconds(rng, len(terminal), day)

@@ -25,6 +25,7 @@ from datetime import date
 import numpy as np
 
 from dataops.spc.models import EXCLUDED_STATUSES, ExcludedPoint, Point
+from dataops.spc.trend import TrendFit, design_matrix, fit_trend, trend_fits
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -71,11 +72,13 @@ class CentreModel:
     :param overall: weighted mean of all baseline values.
     :param by_weekday: weekday (0 = Monday) -> weighted mean; empty without seasonality.
     :param counts: weekday -> number of baseline points.
+    :param trend: the linear trend (+ weekday) regression when the metric has ``trend: linear``.
     """
 
     overall: float
     by_weekday: Mapping[int, float] = field(default_factory=dict)
     counts: Mapping[int, int] = field(default_factory=dict)
+    trend: TrendFit | None = None
 
     @property
     def seasonal(self) -> bool:
@@ -83,29 +86,42 @@ class CentreModel:
 
     def centre_for(self, d: date) -> float | None:
         """Centre of a batch date (None when its weekday has no baseline point)."""
+        if self.trend is not None:
+            return self.trend.predict(d)
         if not self.seasonal:
             return self.overall
         return self.by_weekday.get(d.weekday())
 
     def describe(self) -> dict[str, float]:
-        """Weekday name -> centre, for reports."""
-        return {WEEKDAYS[wd]: c for wd, c in sorted(self.by_weekday.items())}
+        """Weekday name -> centre (and the trend's slope per day), for reports."""
+        out = {WEEKDAYS[wd]: c for wd, c in sorted(self.by_weekday.items())}
+        if self.trend is not None:
+            out["slope_per_day"] = self.trend.slope
+        return out
+
+    def design(self, dates: list[date]) -> tuple[np.ndarray, list[int]]:
+        """Design matrix of the model over ``dates`` and its weekday columns (see :func:`design_matrix`)."""
+        origin = self.trend.origin if self.trend is not None else (dates[0] if dates else date.min)
+        weekdays = sorted(self.counts) if self.seasonal else None
+        return design_matrix(dates, weekdays=weekdays, trend=self.trend is not None, origin=origin)
 
 
 def fit_centre(values: np.ndarray | list[float], dates: list[date], seasonality: str = "none",
-               weights: np.ndarray | list[float] | None = None) -> CentreModel:
+               weights: np.ndarray | list[float] | None = None, trend: str = "none") -> CentreModel:
     """Fit the centre line on baseline values.
 
     :param values: baseline values.
     :param dates: their batch dates.
     :param seasonality: ``none`` or ``weekday``.
     :param weights: per-point weights (batch sizes for p-charts, so that centres are pooled proportions).
+    :param trend: ``none`` or ``linear`` (a straight line through time, plus the weekday effects).
     """
     x = np.asarray(values, dtype=float)
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
     overall = float((x * w).sum() / w.sum())
     if seasonality != "weekday":
-        return CentreModel(overall=overall)
+        fit = fit_trend(x, dates, weekday=False, weights=w) if trend == "linear" and trend_fits(x.size, False) else None
+        return CentreModel(overall=overall, trend=fit)
     wd = np.array([d.weekday() for d in dates])
     by_wd: dict[int, float] = {}
     counts: dict[int, int] = {}
@@ -113,4 +129,5 @@ def fit_centre(values: np.ndarray | list[float], dates: list[date], seasonality:
         sel = wd == day
         by_wd[day] = float((x[sel] * w[sel]).sum() / w[sel].sum())
         counts[day] = int(sel.sum())
-    return CentreModel(overall=overall, by_weekday=by_wd, counts=counts)
+    fit = fit_trend(x, dates, weekday=True, weights=w) if trend == "linear" and trend_fits(x.size, True) else None
+    return CentreModel(overall=overall, by_weekday=by_wd, counts=counts, trend=fit)

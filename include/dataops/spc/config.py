@@ -10,6 +10,8 @@ Example (YAML)::
     min_practical_change: 0.0
     min_practical_change_relative: 0.05
     seasonality: weekday      # weekday | none
+    trend: linear             # none | linear (a trend-aware centre, dataops.spc.trend)
+    limits: adjusted          # adjusted (for the baseline size, dataops.spc.limits) | classic
 
 ``rules`` is the complete rule set of the metric (a rule not listed is off; ``off`` is also accepted as a
 value). Without ``rules`` the default set applies: Nelson 1 critical, Nelson 2, 3 and 5 warning, plus the
@@ -28,6 +30,10 @@ from dataops.spc.rules import RULES
 CHARTS = ("individuals", "p", "laney_p", "ewma", "cusum")
 P_CHARTS = frozenset({"p", "laney_p"})
 SEASONALITIES = ("none", "weekday")
+TRENDS = ("none", "linear")
+LIMITS = ("adjusted", "classic")
+#: Charts whose limits are widened for the baseline size (EWMA and CUSUM keep their published designs).
+ADJUSTABLE_CHARTS = frozenset({"individuals", "laney_p"})
 SEVERITIES = ("critical", "warning")
 OFF = "off"
 #: Chart-signal rules, valid only on their own chart type.
@@ -54,6 +60,11 @@ class MetricConfig:
     :param min_practical_change_relative: smallest change relative to the centre worth an alert.
     :param seasonality: ``none`` or ``weekday`` (a centre per day of week).
     :param min_points_per_weekday: with weekday seasonality, baseline points needed on the tested weekday.
+    :param trend: ``none`` or ``linear``: the centre follows a straight line fitted on the baseline (from
+        :data:`dataops.spc.trend.MIN_TREND_POINTS` baseline points; a flat centre below).
+    :param limits: ``adjusted`` (default): on individuals and Laney p' charts, sigma is widened for the
+        baseline size so the false-alarm rate stays at the nominal 1 in 370 (:mod:`dataops.spc.limits`);
+        ``classic``: plain phase-I 3-sigma limits (the textbook and NIST examples).
     :param ewma_lambda: EWMA weight lambda in (0, 1].
     :param ewma_limit: EWMA limit width L in EWMA standard deviations.
     :param cusum_k: CUSUM reference value in sigmas.
@@ -70,6 +81,8 @@ class MetricConfig:
     min_practical_change_relative: float = 0.0
     seasonality: str = "none"
     min_points_per_weekday: int = 3
+    trend: str = "none"
+    limits: str = "adjusted"
     ewma_lambda: float = 0.2
     ewma_limit: float = 3.0
     cusum_k: float = 0.5
@@ -89,6 +102,11 @@ class MetricConfig:
     @property
     def is_p_chart(self) -> bool:
         return self.chart in P_CHARTS
+
+    @property
+    def adjusts_limits(self) -> bool:
+        """Whether sigma is widened for the baseline size (adjusted limits on an individuals or p' chart)."""
+        return self.limits == "adjusted" and self.chart in ADJUSTABLE_CHARTS
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], metric: str | None = None) -> MetricConfig:
@@ -148,11 +166,7 @@ def _check_number(cfg: MetricConfig, name: str, integer: bool = False, minimum: 
         raise ValueError(f"SPC config {name!r} must be <= {maximum}, got {v!r}")
 
 
-def _validate(cfg: MetricConfig) -> None:
-    if cfg.chart not in CHARTS:
-        raise ValueError(f"unknown chart {cfg.chart!r}; expected one of {CHARTS}")
-    if cfg.seasonality not in SEASONALITIES:
-        raise ValueError(f"unknown seasonality {cfg.seasonality!r}; expected one of {SEASONALITIES}")
+def _validate_rules(cfg: MetricConfig) -> None:
     for key, severity in cfg.rule_set.items():
         chart_rule = key in CHART_RULES.values()
         if key not in RULES and not chart_rule:
@@ -163,6 +177,14 @@ def _validate(cfg: MetricConfig) -> None:
         if severity not in SEVERITIES:
             raise ValueError(f"rule {key!r}: unknown severity {severity!r}; expected one of "
                              f"{SEVERITIES} or {OFF!r}")
+
+
+def _validate(cfg: MetricConfig) -> None:
+    for name, allowed in (("chart", CHARTS), ("seasonality", SEASONALITIES), ("trend", TRENDS),
+                          ("limits", LIMITS)):
+        if getattr(cfg, name) not in allowed:
+            raise ValueError(f"unknown {name} {getattr(cfg, name)!r}; expected one of {allowed}")
+    _validate_rules(cfg)
     _check_number(cfg, "min_baseline_points", integer=True, minimum=2)
     _check_number(cfg, "baseline_window", integer=True, minimum=2)
     if cfg.baseline_window < cfg.min_baseline_points:

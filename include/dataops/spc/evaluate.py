@@ -4,7 +4,9 @@
    ``out_of_control`` / ``known_bad`` batches (:mod:`dataops.spc.baseline`).
 2. Learning: fewer than ``min_baseline_points`` baseline batches (or, with weekday seasonality, fewer
    than ``min_points_per_weekday`` on the tested weekday) -> verdict ``learning``, no alert.
-3. Scale: centre (overall or weekday) and sigma -> z of every baseline batch and of the tested one.
+3. Scale: centre (overall, weekday, with or without a linear trend) and sigma -> z of every baseline batch
+   and of the tested one; with adjusted limits sigma is widened for the baseline size
+   (:mod:`dataops.spc.limits`).
 4. Rules on baseline + tested batch; only patterns completed by the tested batch count.
 5. Minimum practical change: a finding whose change (metric units) is below
    ``max(min_practical_change, min_practical_change_relative * |centre|)`` is suppressed, with a note.
@@ -76,16 +78,17 @@ class _Limits:
     z: float
     ucl: float
     lcl: float
+    factor: float = 1.0  # adjusted limits: sigma (and every zone) widened by this factor
 
 
-def _limits(cfg: MetricConfig, at: tuple[float, float, float] | None) -> _Limits | None:
+def _limits(cfg: MetricConfig, at: tuple[float, float, float, float] | None) -> _Limits | None:
     if at is None:
         return None
-    centre, sigma, z = at
+    centre, sigma, z, factor = at
     ucl, lcl = centre + LIMIT_WIDTH * sigma, centre - LIMIT_WIDTH * sigma
     if cfg.is_p_chart:  # a proportion stays in [0, 1]
         ucl, lcl = min(1.0, ucl), max(0.0, lcl)
-    return _Limits(centre, sigma, z, ucl, lcl)
+    return _Limits(centre, sigma, z, ucl, lcl, factor)
 
 
 def _ewma(cfg: MetricConfig, z: np.ndarray, centre: float, sigma: float) -> tuple[Finding | None, dict[str, Any]]:
@@ -145,10 +148,12 @@ def _judge(cfg: MetricConfig, ev: Evaluation, scale: Scale, limits: _Limits, val
     centre, sigma = limits.centre, limits.sigma
     if sigma == 0:
         notes.append("the baseline has no variation (sigma = 0): any change is significant")
-    z = np.append(scale.z, limits.z)
+    z = np.append(scale.z / limits.factor, limits.z)
     devs = np.append(scale.devs, value - centre)
     findings = run_rule_findings(cfg, z, devs)
     stat: dict[str, Any] = dict(scale.stats)
+    if limits.factor != 1.0:
+        stat["limit_factor"] = limits.factor
     if scale.centre_model.seasonal:
         stat["weekday_centres"] = scale.centre_model.describe()
     signal = _CHART_SIGNAL.get(cfg.chart)

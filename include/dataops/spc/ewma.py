@@ -20,7 +20,9 @@ def _check_lambda(lam: float) -> None:
 
 
 def ewma(values: np.ndarray | list[float], lam: float, start: float) -> np.ndarray:
-    """EWMA statistics ``EWMA_1 .. EWMA_n`` (``EWMA_0 = start`` is not included).
+    """EWMA statistics ``EWMA_1 .. EWMA_n`` (``EWMA_0 = start`` is not included); time runs along the last axis.
+
+    A 2-D input (runs x time) computes many independent EWMAs at once (used for run-length simulation).
 
     :param values: observations in time order.
     :param lam: smoothing weight lambda in (0, 1].
@@ -29,10 +31,10 @@ def ewma(values: np.ndarray | list[float], lam: float, start: float) -> np.ndarr
     _check_lambda(lam)
     x = np.asarray(values, dtype=float)
     out = np.empty_like(x)
-    prev = float(start)
-    for i, v in enumerate(x):
-        prev = lam * v + (1.0 - lam) * prev
-        out[i] = prev
+    prev = np.full(x.shape[:-1], float(start))
+    for i in range(x.shape[-1]):
+        prev = lam * x[..., i] + (1.0 - lam) * prev
+        out[..., i] = prev
     return out
 
 

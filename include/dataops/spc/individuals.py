@@ -69,15 +69,29 @@ def moving_range_sigma(values: np.ndarray | list[float], screen: bool = True) ->
     :param screen: drop ranges above 3.5 x the average moving range and recompute the average once.
     """
     mr = moving_ranges(values)
-    mr_bar = float(mr.mean())
-    n_screened = 0
-    if screen and mr_bar > 0:
-        keep = mr <= SCREEN_FACTOR * mr_bar
-        n_screened = int(mr.size - keep.sum())
-        if n_screened:
-            mr = mr[keep]
-            mr_bar = float(mr.mean())
-    return MovingRangeSigma(mr_bar=mr_bar, sigma=mr_bar / D2, n_ranges=int(mr.size), n_screened=n_screened)
+    mr_bar, n_ranges = moving_range_rows(mr[None, :], screen=screen)
+    return MovingRangeSigma(mr_bar=float(mr_bar[0]), sigma=float(mr_bar[0]) / D2, n_ranges=int(n_ranges[0]),
+                            n_screened=int(mr.size - n_ranges[0]))
+
+
+def moving_range_rows(mr: np.ndarray, screen: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Average moving range of every row of ``mr`` (after the screen) and the number of ranges kept.
+
+    The one implementation of the estimator: :func:`moving_range_sigma` calls it with one row, the run-length
+    simulation (:mod:`dataops.spc.runlength`) with thousands.
+
+    :param mr: moving ranges, one series per row.
+    :param screen: apply the 3.5 x MR_bar screen (rows whose average is 0 are left as they are).
+    """
+    mr = np.asarray(mr, dtype=float)
+    mr_bar = mr.mean(axis=1)
+    n_ranges = np.full(mr.shape[0], mr.shape[1])
+    if not screen:
+        return mr_bar, n_ranges
+    keep = (mr <= SCREEN_FACTOR * mr_bar[:, None]) | (mr_bar[:, None] <= 0)
+    n_ranges = keep.sum(axis=1)
+    screened_bar = np.where(keep, mr, 0.0).sum(axis=1) / np.maximum(n_ranges, 1)
+    return np.where(n_ranges < mr.shape[1], screened_bar, mr_bar), n_ranges
 
 
 def individuals_limits(values: np.ndarray | list[float], screen: bool = True, width: float = 3.0

@@ -46,7 +46,8 @@ def test_individuals_chart_section_6322():
 def test_individuals_chart_through_evaluate_point():
     days = [date(2026, 1, 1) + timedelta(days=i) for i in range(11)]
     history = [Point(d, v) for d, v in zip(days, INDIVIDUALS, strict=False)]
-    cfg = MetricConfig(metric="nist_6322", min_baseline_points=10, baseline_window=10)
+    # the handbook's phase-I limits: classic (the engine's default widens them for a 10-point baseline)
+    cfg = MetricConfig(metric="nist_6322", min_baseline_points=10, baseline_window=10, limits="classic")
     inside = evaluate_point(history, Point(days[10], 55.80), cfg)
     assert round(inside.centre, 2) == 50.81
     assert round(inside.ucl, 4) == 55.8041 and round(inside.lcl, 4) == 45.8159
