@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros -type f 2>/dev/null) dbt_project/dbt_project.yml
 
-.PHONY: demo test lint unit integration up down status prod-local prod-local-down prod-local-status e2e lock bench clean browser
+.PHONY: demo test lint unit integration up down status prod-local prod-local-down prod-local-status e2e lock bench bench-gate clean browser
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ lock:
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+## How good is the gate: false alarms by baseline size, a simulated year, the promotion rule (about 20 min).
+bench-gate: $(STAMP)
+	@for b in bench/bench_spc_arl.py bench/bench_gate_year.py bench/bench_promotion_rule.py; do \
+		echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean: down
 	rm -rf .local

@@ -42,6 +42,13 @@ def true_ap_gain(prevalence: float, gain: float) -> float:
     return float(average_precision(y, (SEPARATION + gain) * y + noise) - average_precision(y, SEPARATION * y + noise))
 
 
+def champion_ap(prevalence: float) -> float:
+    """Average precision of the champion's score model, on one very large sample."""
+    rng = np.random.default_rng(1)
+    y = (rng.random(2_000_000) < prevalence).astype(float)
+    return float(average_precision(y, SEPARATION * y + rng.standard_normal(y.size)))
+
+
 def promotion_rate(rule: PromotionRule, sims: int, rows: int, prevalence: float, gain: float, seed: int) -> float:
     rng = np.random.default_rng(seed)
     promoted = 0
@@ -64,13 +71,20 @@ def main() -> None:
     print(f"promotion rule: metric={rule.metric} min_delta={rule.min_delta} confidence={rule.confidence} "
           f"n_boot={rule.n_boot}; holdout {args.rows:,} rows, ~{args.rows * args.prevalence:.0f} frauds; "
           f"{args.sims} simulated evaluations per row")
-    print(f"{'separation gain':>16} {'true AP gain':>13} {'promoted':>9} {'sims':>5}  goal")
     started = time.perf_counter()
+    print(f"champion: average precision {champion_ap(args.prevalence):.3f} on this kind of holdout")
+    print(f"{'separation gain':>16} {'true AP gain':>13} {'promoted':>9} {'sims':>5}  goal")
+    first_80 = None
     for i, gain in enumerate(args.gains):
         ap = true_ap_gain(args.prevalence, gain)
         rate = promotion_rate(rule, args.sims, args.rows, args.prevalence, gain, seed=100 + i)
-        goal = "<= 5 %" if gain == 0 else ("never" if gain < 0 else ">= 80 % at the targeted margin")
+        goal = "<= 5 %" if gain == 0 else ("never" if gain < 0 else "")
         print(f"{gain:>+16.2f} {ap:>+13.4f} {rate:>8.0%} {args.sims:>5}  {goal}")
+        if gain > 0 and rate >= 0.8 and first_80 is None:
+            first_80 = ap
+    if first_80 is not None:
+        print(f"the rule (CI lower bound > min_delta = {rule.min_delta}) promotes >= 80 % of challengers from an AP "
+              f"gain of {first_80:+.3f} on this holdout; a larger holdout lowers that margin (~1/sqrt(frauds))")
     print(f"({time.perf_counter() - started:.0f} s)")
 
 

@@ -59,7 +59,8 @@ def spc_gx_metrics(cfg: QualityConfig) -> dict[str, tuple[str, str | None]]:
     """
     out: dict[str, tuple[str, str | None]] = {}
     for m in cfg.stage("batch"):
-        if m.kind in SPC_GX_KINDS and cfg.source_of(m) == cfg.source:
+        # EWMA / CUSUM charts signal on a running statistic, not on the batch's value within limits
+        if m.kind in SPC_GX_KINDS and cfg.source_of(m) == cfg.source and m.spc.chart not in ("ewma", "cusum"):
             out[m.name] = (SPC_GX_KINDS[m.kind], f"log_{m.column}" if m.column else None)
     return out
 

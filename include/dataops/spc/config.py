@@ -67,6 +67,10 @@ class MetricConfig:
         ``classic``: plain phase-I 3-sigma limits (the textbook and NIST examples).
     :param ewma_lambda: EWMA weight lambda in (0, 1].
     :param ewma_limit: EWMA limit width L in EWMA standard deviations.
+    :param ewma_clip: standardised values enter the EWMA clipped to +-this many sigmas (0: no clipping). A
+        robust EWMA: one huge outlier (caught by Nelson 1 of its own or another metric) cannot keep the EWMA
+        beyond its limit for days after; big jumps are the Shewhart rules' job, small persistent shifts the
+        EWMA's (Lucas & Saccucci, 1990, recommend the combination).
     :param cusum_k: CUSUM reference value in sigmas.
     :param cusum_h: CUSUM decision interval in sigmas.
     :param mr_screening: drop moving ranges above 3.5 x MR_bar before estimating sigma.
@@ -85,6 +89,7 @@ class MetricConfig:
     limits: str = "adjusted"
     ewma_lambda: float = 0.2
     ewma_limit: float = 3.0
+    ewma_clip: float = 4.0
     cusum_k: float = 0.5
     cusum_h: float = 5.0
     mr_screening: bool = True
@@ -195,6 +200,7 @@ def _validate(cfg: MetricConfig) -> None:
     _check_number(cfg, "min_points_per_weekday", integer=True, minimum=1)
     _check_number(cfg, "ewma_lambda", minimum=0.0, strict=True, maximum=1.0)
     _check_number(cfg, "ewma_limit", minimum=0.0, strict=True)
+    _check_number(cfg, "ewma_clip", minimum=0.0)
     _check_number(cfg, "cusum_k", minimum=0.0)
     _check_number(cfg, "cusum_h", minimum=0.0, strict=True)
     if not isinstance(cfg.mr_screening, bool):

@@ -79,7 +79,8 @@ def run_rule_findings(cfg: MetricConfig, z: np.ndarray, devs: np.ndarray) -> lis
 
 def ewma_signal(cfg: MetricConfig, z: np.ndarray, centre: float, sigma: float
                 ) -> tuple[Finding | None, dict[str, Any]]:
-    """EWMA of z (EWMA_0 = 0) with exact time-varying limits; a finding when the last one is beyond.
+    """EWMA of z (EWMA_0 = 0; z clipped to +-``ewma_clip``) with exact time-varying limits; a finding when
+    the last one is beyond.
 
     :param cfg: metric configuration (lambda, L, severity of the ``ewma`` rule).
     :param z: standardised values, baseline then the point under test.
@@ -87,7 +88,7 @@ def ewma_signal(cfg: MetricConfig, z: np.ndarray, centre: float, sigma: float
     :param sigma: sigma of the point under test.
     """
     lam, width = cfg.ewma_lambda, cfg.ewma_limit
-    e = ewma(z, lam, 0.0)
+    e = ewma(np.clip(z, -cfg.ewma_clip, cfg.ewma_clip) if cfg.ewma_clip > 0 else z, lam, 0.0)
     i = np.arange(1, z.size + 1)
     lim = width * np.sqrt(variance_factor(i, lam))
     last, limit = float(e[-1]), float(lim[-1])

@@ -132,8 +132,9 @@ def alarm_rate(cfg: MetricConfig, m: int, runs: int, seed: int, *, shift: float 
     """Probability that a baseline of ``m`` in-control batches flags the next batch (Nelson 1).
 
     Individuals charts: N(0, 1) batches, the tested one shifted by ``shift`` sigmas. Laney p' charts:
-    batches of about ``batch_size`` rows whose true rate varies from day to day by ``overdispersion``
-    (relative standard deviation), the tested one shifted by ``shift`` of that day-to-day sigma.
+    batches of 0.8 to 1.2 x ``batch_size`` rows whose true rate varies from day to day by ``overdispersion``
+    (relative standard deviation at ``batch_size``, scaling like the binomial sigma with the batch size as
+    Laney's model assumes), the tested one shifted by ``shift`` of that day-to-day sigma.
 
     :param cfg: the metric configuration simulated.
     :param m: baseline points.
@@ -155,8 +156,10 @@ def alarm_rate(cfg: MetricConfig, m: int, runs: int, seed: int, *, shift: float 
             values = rng.standard_normal((rows, m + 1))
             values[:, -1] += shift
         else:
-            true = rate * (1.0 + overdispersion * rng.standard_normal((rows, m + 1)))
-            true[:, -1] += shift * overdispersion * rate
+            # Laney's model: the day-to-day variation scales with the binomial one (sqrt(mean n / n_i))
+            between = overdispersion * rate * np.sqrt(batch_size / n)[None, :]
+            true = rate + between * rng.standard_normal((rows, m + 1))
+            true[:, -1] += shift * between[0, -1]
             values = rng.binomial(n[None, :], np.clip(true, 0.0, 1.0)) / n[None, :]
         lim = simulate_limits(cfg, values, dates, n)
         alarms += int(((values[:, -1] > lim.ucl) | (values[:, -1] < lim.lcl)).sum())

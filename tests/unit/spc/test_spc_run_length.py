@@ -87,11 +87,11 @@ def test_weekday_and_trend_centres_keep_the_nominal_rate(kw):
 
 @pytest.mark.parametrize("m", [20, 60])
 def test_laney_p_chart_false_alarm_rate_with_large_batches(m):
-    """1,000,000-row batches whose fraud rate (0.4 %) varies 5 % from day to day (overdispersion)."""
+    """0.8-1.2 million-row batches whose fraud rate (0.4 %) varies 5 % from day to day (overdispersion)."""
     kw = {"batch_size": 1_000_000, "rate": 0.004, "overdispersion": 0.05}
     adjusted = alarm_rate(_cfg(chart="laney_p"), m, RUNS, seed=100 + m, **kw)
     classic = alarm_rate(_cfg(chart="laney_p", limits="classic"), m, RUNS, seed=100 + m, **kw)
-    assert _within(adjusted.rate, adjusted.se, P0, 0.30), adjusted.arl
+    assert _within(adjusted.rate, adjusted.se, P0, MODEL_TOLERANCE), adjusted.arl
     assert classic.rate > 1.5 * P0, classic.arl
 
 
