@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import pickle
 import sys
 import tempfile
 import time
@@ -43,8 +44,14 @@ START = dt.date(2026, 1, 1)
 #: The business (and its chargeback feed) started long before the year judged: labels are in steady state.
 EPOCH = START - dt.timedelta(days=120)
 #: "before": the engine and metrics file as they were before tuning (classic limits, flat centres, and the
-#: amount's minimum practical change of 0.15, i.e. 16 %).
-BEFORE = {"amount_log_mean": {"min_practical_change": 0.15}}
+#: minimum practical changes of that file).
+BEFORE = {"amount_log_mean": {"min_practical_change": 0.15}, "row_count": {"min_practical_change_relative": 0.10},
+          "chargebacks.row_count": {"min_practical_change_relative": 0.25}}
+#: metrics added by the tuning (absent "before") and the rules the tuning removed or added
+ADDED = {"amount_log_mean_ewma"}
+BEFORE_RULES = {"row_count": {"nelson_1": "critical", "nelson_2": "warning"},
+                "chargebacks.row_count": {"nelson_1": "warning", "nelson_2": "warning"},
+                "chargebacks.lateness_days": {"nelson_1": "warning", "nelson_2": "warning"}}
 #: kind -> (label, [(magnitude label, params)], the metric it should trip); the middle magnitude is the goal.
 FAULTS = {
     "volume_drop": ("volume drop", [("10 %", {"share": 0.1}), ("30 %", {"share": 0.3}), ("90 %", {"share": 0.9})]),
@@ -69,12 +76,12 @@ DRIFT_DAYS = 10
 
 def variants(quality: QualityConfig) -> dict[str, QualityConfig]:
     """The compared configurations of the same metrics file."""
-    def tweak(per_metric: dict[str, dict] | None = None, **kw) -> QualityConfig:
-        per = per_metric or {}
-        return replace(quality, metrics=[replace(m, spc=replace(m.spc, **kw, **per.get(m.name, {})))
-                                         for m in quality.metrics])
-    return {"before": tweak(BEFORE, limits="classic", trend="none"), "adjusted": tweak(BEFORE, trend="none"),
-            "committed": quality}
+    def old(**kw) -> QualityConfig:
+        metrics = [replace(m, spc=replace(m.spc, **kw, **BEFORE.get(m.name, {}),
+                                          rules=BEFORE_RULES.get(m.name, m.spc.rules)))
+                   for m in quality.metrics if m.name not in ADDED]
+        return replace(quality, metrics=metrics)
+    return {"before": old(limits="classic", trend="none"), "adjusted": old(trend="none"), "committed": quality}
 
 
 def judge(quality: QualityConfig, day: dt.date, m: DayMetrics, history: dict[str, list[Point]]
@@ -177,6 +184,21 @@ def print_clean(results: dict[str, dict]) -> None:
     print(f"{'judged days':34}" + "".join(f"{r['judged']:>22}" for r in results.values()))
 
 
+def measure_year(world: YearWorld, days: int, cache: Path | None, started: float) -> list[DayMetrics]:
+    """The measured clean year (from ``cache`` when it exists; written there otherwise)."""
+    if cache is not None and cache.exists():
+        print(f"  clean year read from {cache}")
+        return pickle.loads(cache.read_bytes())
+    year = []
+    for i in range(days):
+        year.append(world.measure_clean(START + dt.timedelta(days=i)))
+        if (i + 1) % 60 == 0:
+            print(f"  measured {i + 1}/{days} days ({time.perf_counter() - started:.0f} s)", flush=True)
+    if cache is not None:
+        cache.write_bytes(pickle.dumps(year))
+    return year
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)
@@ -185,6 +207,8 @@ def main() -> None:
     parser.add_argument("--season", type=float, default=0.15)
     parser.add_argument("--noise", type=float, default=0.03)
     parser.add_argument("--fault-days", type=int, default=6)
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="pickle of the measured clean year: reused when it exists (to tune the YAML quickly)")
     args = parser.parse_args()
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
@@ -199,11 +223,7 @@ def main() -> None:
           f"growing {args.growth:.0%} a year, season +-{args.season:.0%}, day-to-day noise {args.noise:.0%}")
     with mock_aws(), tempfile.TemporaryDirectory() as tmp:
         world = YearWorld(boto3.client("s3", region_name="us-east-1"), sim, quality, Path(tmp))
-        year = []
-        for i in range(args.days):
-            year.append(world.measure_clean(START + dt.timedelta(days=i)))
-            if (i + 1) % 60 == 0:
-                print(f"  measured {i + 1}/{args.days} days ({time.perf_counter() - started:.0f} s)", flush=True)
+        year = measure_year(world, args.days, args.cache, started)
         results, histories = {}, {}
         for name, cfg in variants(quality).items():
             results[name], histories[name] = clean_year(cfg, year)
