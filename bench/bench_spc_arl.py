@@ -20,7 +20,7 @@ CHARTS = [
     ("individuals", {}),
     ("individuals, weekday centre", {"seasonality": "weekday"}),
     ("individuals, weekday + trend", {"seasonality": "weekday", "trend": "linear"}),
-    ("Laney p', 1M-row batches", {"chart": "laney_p"}),
+    ("Laney p', 0.8-1.2M-row batches", {"chart": "laney_p"}),
 ]
 BASE = {"metric": "x", "min_baseline_points": 10, "baseline_window": 365}
 

@@ -8,7 +8,9 @@ Entry points:
 * :class:`MetricConfig` -- per-metric settings, built from plain data with ``MetricConfig.from_dict``.
 
 Charts: individuals/moving range (:mod:`.individuals`), p and Laney p' (:mod:`.pchart`), EWMA
-(:mod:`.ewma`), tabular CUSUM (:mod:`.cusum`). Rules: the eight Nelson rules and Western Electric 1-4
+(:mod:`.ewma`), tabular CUSUM (:mod:`.cusum`); centres flat, per weekday and/or on a linear trend
+(:mod:`.baseline`, :mod:`.trend`); limits adjusted for the baseline size (:mod:`.limits`); run lengths
+simulated on the engine's own estimator (:mod:`.runlength`). Rules: the eight Nelson rules and Western Electric 1-4
 (:mod:`.rules`). References: NIST/SEMATECH e-Handbook of Statistical Methods, chapter 6.3
 (https://www.itl.nist.gov/div898/handbook/pmc/section3/pmc3.htm); D. C. Montgomery, *Introduction to
 Statistical Quality Control*; L. S. Nelson (1984), JQT 16(4); D. B. Laney (2002), Quality Engineering 14(4).
