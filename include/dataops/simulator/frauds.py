@@ -151,6 +151,10 @@ class FraudModel:
     def _exists(self, day: dt.date) -> bool:
         return self.config.epoch is None or day >= self.config.epoch
 
+    def _volume(self, day: dt.date) -> float:
+        """Average daily volume of the business on ``day`` (frauds grow with it: a constant fraud rate)."""
+        return self.config.tx_per_day * self.config.volume_factor(day)
+
     def _old_scale(self, day: dt.date) -> float:
         drift = self.drift_of(day)
         return self.config.fraud_scale * (drift.old_scale if drift else 1.0)
@@ -185,7 +189,7 @@ class FraudModel:
         if day not in self._card_events:
             rng = day_rng(self.config.seed, day, "card_events")
             per_event = CARD_TX_PER_DAY * sum(CARD_DAYS) / 2
-            lam = CARD_SHARE * self.config.tx_per_day * self._old_scale(day) / per_event
+            lam = CARD_SHARE * self._volume(day) * self._old_scale(day) / per_event
             n = rng.poisson(lam) if self._exists(day) else 0
             custs = rng.integers(0, self.pop.n_customers, size=n)
             return _remember(self._card_events, day, (custs, _span(rng, CARD_DAYS, n)))
@@ -226,7 +230,7 @@ class FraudModel:
 
     def _ato_tx(self, day: dt.date) -> tuple[np.ndarray, ...]:
         rng = day_rng(self.config.seed, day, "account_takeover")
-        lam = ATO_SHARE * self.config.tx_per_day * self._old_scale(day) / (sum(ATO_TX) / 2)
+        lam = ATO_SHARE * self._volume(day) * self._old_scale(day) / (sum(ATO_TX) / 2)
         n_events = rng.poisson(lam) if self._exists(day) else 0
         victims = rng.integers(0, self.pop.n_customers, size=n_events)
         sizes = _span(rng, ATO_TX, n_events)
@@ -245,7 +249,7 @@ class FraudModel:
 
     def _burst_tx(self, day: dt.date, drift: DriftParams) -> tuple[np.ndarray, ...]:
         rng = day_rng(self.config.seed, day, "card_testing_burst")
-        lam = drift.share * self.config.tx_per_day * self.config.fraud_scale / (sum(BURST_TX) / 2)
+        lam = drift.share * self._volume(day) * self.config.fraud_scale / (sum(BURST_TX) / 2)
         n_events = rng.poisson(lam) if self._exists(day) else 0
         victims = rng.integers(0, self.pop.n_customers, size=n_events)
         sizes = _span(rng, BURST_TX, n_events)

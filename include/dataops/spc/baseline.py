@@ -95,7 +95,9 @@ class CentreModel:
     def describe(self) -> dict[str, float]:
         """Weekday name -> centre (and the trend's slope per day), for reports."""
         out = {WEEKDAYS[wd]: c for wd, c in sorted(self.by_weekday.items())}
-        if self.trend is not None:
+        if self.trend is not None:  # the weekday effects of the regression (at the first baseline day) + slope
+            weekdays = self.trend.weekdays or tuple(sorted(self.by_weekday))
+            out = {WEEKDAYS[wd]: p for wd, p in zip(weekdays, self.trend.params[:-1], strict=False)}
             out["slope_per_day"] = self.trend.slope
         return out
 

@@ -64,7 +64,8 @@ class MetricConfig:
         :data:`dataops.spc.trend.MIN_TREND_POINTS` baseline points; a flat centre below).
     :param limits: ``adjusted`` (default): on individuals and Laney p' charts, sigma is widened for the
         baseline size so the false-alarm rate stays at the nominal 1 in 370 (:mod:`dataops.spc.limits`);
-        ``classic``: plain phase-I 3-sigma limits (the textbook and NIST examples).
+        ``classic``: plain phase-I 3-sigma limits (the textbook and NIST examples). EWMA and CUSUM charts
+        (and run rules configured on them) keep classic limits: their published designs assume them.
     :param ewma_lambda: EWMA weight lambda in (0, 1].
     :param ewma_limit: EWMA limit width L in EWMA standard deviations.
     :param ewma_clip: standardised values enter the EWMA clipped to +-this many sigmas (0: no clipping). A
@@ -201,6 +202,9 @@ def _validate(cfg: MetricConfig) -> None:
     _check_number(cfg, "ewma_lambda", minimum=0.0, strict=True, maximum=1.0)
     _check_number(cfg, "ewma_limit", minimum=0.0, strict=True)
     _check_number(cfg, "ewma_clip", minimum=0.0)
+    if cfg.trend != "none" and cfg.is_p_chart:
+        raise ValueError(f"trend {cfg.trend!r} applies to individuals, EWMA and CUSUM charts, not to {cfg.chart!r} "
+                         "(a proportion's line would leave [0, 1])")
     _check_number(cfg, "cusum_k", minimum=0.0)
     _check_number(cfg, "cusum_h", minimum=0.0, strict=True)
     if not isinstance(cfg.mr_screening, bool):

@@ -146,7 +146,7 @@ def _judge(cfg: MetricConfig, ev: Evaluation, scale: Scale, limits: _Limits, val
            ) -> Evaluation:
     """Steps 4-6 for a point with a scale: rules, chart signal, minimum practical change, verdict."""
     centre, sigma = limits.centre, limits.sigma
-    if sigma == 0:
+    if sigma <= 1e-12 * max(abs(centre), 1.0):
         notes.append("the baseline has no variation (sigma = 0): any change is significant")
     z = np.append(scale.z / limits.factor, limits.z)
     devs = np.append(scale.devs, value - centre)
@@ -154,7 +154,7 @@ def _judge(cfg: MetricConfig, ev: Evaluation, scale: Scale, limits: _Limits, val
     stat: dict[str, Any] = dict(scale.stats)
     if limits.factor != 1.0:
         stat["limit_factor"] = limits.factor
-    if scale.centre_model.seasonal:
+    if scale.centre_model.seasonal or scale.centre_model.trend is not None:
         stat["weekday_centres"] = scale.centre_model.describe()
     signal = _CHART_SIGNAL.get(cfg.chart)
     finding, extra = signal(cfg, z, centre, sigma) if signal is not None else (None, {})

@@ -101,6 +101,10 @@ def simulate_limits(cfg: MetricConfig, values: np.ndarray, dates: list[date], n:
     :param dates: the ``m + 1`` batch dates of the columns.
     :param n: batch sizes of the columns (p' charts), shared by every row.
     """
+    if cfg.chart not in ("individuals", "laney_p"):
+        raise ValueError(f"run lengths are simulated for individuals and laney_p charts, not {cfg.chart!r}")
+    if cfg.seasonality == "weekday" and dates[-1].weekday() not in {d.weekday() for d in dates[:-1]}:
+        raise ValueError("a weekday centre needs the tested weekday in the baseline")
     x, x_new = _design(cfg, dates)
     base = values[:, :-1]
     w = None if n is None else np.asarray(n[:-1], dtype=float)
@@ -115,7 +119,7 @@ def simulate_limits(cfg: MetricConfig, values: np.ndarray, dates: list[date], n:
         unit = np.ones(values.shape[0])
     mr_bar, n_ranges = moving_range_rows(np.abs(np.diff(resid, axis=1)), screen=cfg.mr_screening)
     sigma = mr_bar / D2 * unit
-    if cfg.adjusts_limits:
+    if cfg.adjusts_limits:  # baselines of 20+ points: never below the engine's minimums (MIN_ADJUSTED_RANGES)
         h = leverage(x, x_new, w, None if n is None else float(n[-1]))
         share = residual_share(hat_matrix(x, w))
         screened = cfg.mr_screening if cfg.chart == "laney_p" else cfg.mr_screening & (mr_bar > 0)

@@ -100,12 +100,19 @@ class _Adjustment:
         return limit_factor(self.n_ranges, h, self.share, self.screened)
 
 
+#: Fewest moving ranges, and smallest residual share, the adjustment is computed from (below: learning).
+MIN_ADJUSTED_RANGES = 4
+MIN_RESIDUAL_SHARE = 0.2
+
+
 def _adjustment(cfg: MetricConfig, model: CentreModel, dates: list[date], weights: np.ndarray | None,
                 n_ranges: int, screened: bool) -> _Adjustment | None:
-    if not cfg.adjusts_limits or n_ranges < 1:
-        return None
+    if not cfg.adjusts_limits or n_ranges < MIN_ADJUSTED_RANGES:
+        return None  # a handful of points: still learning; classic limits keep the drawn bands readable
     x, _ = model.design(dates)
     share = residual_share(hat_matrix(x, weights))
+    if share < MIN_RESIDUAL_SHARE:
+        return None  # e.g. one point per weekday: the centre model leaves no noise to estimate sigma from
     return _Adjustment(dates=tuple(dates), weights=weights, n_ranges=n_ranges, share=share, screened=screened)
 
 

@@ -81,7 +81,8 @@ class TrendFit:
 
 
 def trend_fits(n_points: int, weekday: bool) -> bool:
-    """Whether a baseline of ``n_points`` is long enough for a trend (10 points; 3 more than the parameters)."""
+    """Whether a baseline of ``n_points`` is long enough for a trend: at least 10 points and 3 more than the
+    parameters (11 with weekday effects)."""
     return n_points >= max(MIN_TREND_POINTS, (8 if weekday else 2) + 3)
 
 

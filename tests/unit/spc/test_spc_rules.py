@@ -84,3 +84,8 @@ def test_short_sequences_do_not_fire_or_fail():
         assert rules_on_last([], [rule]) == []
         assert rules_on_last([0.5], [rule]) == []
     assert rule_masks(np.array([4.0]), ["nelson_1"])["nelson_1"].tolist() == [True]
+
+
+def test_western_electric_1_is_nelson_1():
+    z = np.random.default_rng(1).standard_normal(100_000) * 1.5
+    assert (RULES["we_1"].mask(z) == RULES["nelson_1"].mask(z)).all() and RULES["we_1"].mask(z).any()

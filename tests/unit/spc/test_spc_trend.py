@@ -46,3 +46,8 @@ def test_short_baselines_keep_a_flat_centre():
     ev = evaluate_point(hist, Point(D0 + timedelta(days=8), 1016.0), cfg)
     assert ev.centre == pytest.approx(np.mean([p.value for p in hist]))
     assert "slope_per_day" not in ev.chart_statistic.get("weekday_centres", {})
+
+
+def test_a_trend_is_refused_on_proportions():
+    with pytest.raises(ValueError, match="not to 'laney_p'"):
+        MetricConfig(metric="rate", chart="laney_p", trend="linear")
