@@ -28,11 +28,13 @@ class PChartBaseline:
     :param p_bar: pooled proportion of the baseline.
     :param sigma_z: Laney's between-batch factor (1.0 for a plain p-chart).
     :param laney: whether ``sigma_z`` was estimated (p' chart).
+    :param n_ranges: moving ranges of z behind ``sigma_z`` after the screen (0 for a plain p-chart).
     """
 
     p_bar: float
     sigma_z: float
     laney: bool
+    n_ranges: int = 0
 
     def sigma(self, n: int | float, centre: float | None = None) -> float:
         """Sigma of a proportion from a batch of size ``n``: ``sqrt(c (1 - c) / n) * sigma_z``.
@@ -91,9 +93,11 @@ def p_chart_baseline(p: np.ndarray | list[float], n: np.ndarray | list[float], l
     :param screen: 3.5 x MR_bar screen on the moving ranges of z.
     """
     p_bar = pooled_proportion(p, n)
-    sigma_z = 1.0
+    sigma_z, n_ranges = 1.0, 0
     if laney:
         z = raw_z(p, n, p_bar if centre is None else centre)
         finite = z[np.isfinite(z)]
-        sigma_z = moving_range_sigma(finite, screen=screen).sigma if finite.size >= 2 else 1.0
-    return PChartBaseline(p_bar=p_bar, sigma_z=float(sigma_z), laney=laney)
+        if finite.size >= 2:
+            mrs = moving_range_sigma(finite, screen=screen)
+            sigma_z, n_ranges = mrs.sigma, mrs.n_ranges
+    return PChartBaseline(p_bar=p_bar, sigma_z=float(sigma_z), laney=laney, n_ranges=n_ranges)

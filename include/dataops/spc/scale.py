@@ -24,7 +24,7 @@ from dataops.spc.config import MetricConfig
 from dataops.spc.individuals import moving_range_sigma
 from dataops.spc.limits import hat_matrix, leverage, limit_factor, residual_share
 from dataops.spc.models import Point
-from dataops.spc.pchart import PChartBaseline, binomial_sigma, p_chart_baseline, raw_z
+from dataops.spc.pchart import PChartBaseline, binomial_sigma, p_chart_baseline
 
 
 def standardise(dev: float | np.ndarray, sigma: float | np.ndarray) -> np.ndarray:
@@ -150,9 +150,6 @@ def _fit_p_scale(cfg: MetricConfig, x: np.ndarray, n: np.ndarray, dates: list[da
     adjust = None
     if pc.laney:
         stats["sigma_z"] = pc.sigma_z
-        z = raw_z(x, n, centres)
-        finite = z[np.isfinite(z)]
-        n_ranges = moving_range_sigma(finite, screen=cfg.mr_screening).n_ranges if finite.size >= 2 else 0
-        adjust = _adjustment(cfg, model, dates, n, n_ranges, cfg.mr_screening)
+        adjust = _adjustment(cfg, model, dates, n, pc.n_ranges, cfg.mr_screening)
     return Scale(centre_model=model, centres=centres, sigmas=np.asarray(sigmas, dtype=float), devs=devs,
                  z=standardise(devs, sigmas), p_chart=pc, stats=stats, adjust=adjust)
