@@ -108,16 +108,20 @@ def alarm_probability(shift: float, n_ranges: int, leverage: float, width: float
     return float(quad(integrand, 0.0, np.inf, limit=200)[0])
 
 
-def hat_matrix(design: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-    """``H = X (X' W X)^-1 X' W`` of a (weighted) least-squares centre model.
+def projection(design: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """``P = (X' W X)^-1 X' W``: the (weighted) least-squares coefficients of any series ``y`` are ``P y``.
 
     :param design: the baseline's design matrix (points x parameters).
     :param weights: per-point weights (batch sizes of p-charts); ``None`` for ordinary least squares.
     """
     x = np.asarray(design, dtype=float)
-    w = np.ones(x.shape[0]) if weights is None else np.asarray(weights, dtype=float)
-    xtwx_inv = np.linalg.pinv(x.T @ (x * w[:, None]))
-    return x @ xtwx_inv @ (x * w[:, None]).T
+    xw = x * (np.ones(x.shape[0]) if weights is None else np.asarray(weights, dtype=float))[:, None]
+    return np.linalg.pinv(x.T @ xw) @ xw.T
+
+
+def hat_matrix(design: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """``H = X (X' W X)^-1 X' W`` of a (weighted) least-squares centre model (arguments of :func:`projection`)."""
+    return np.asarray(design, dtype=float) @ projection(design, weights)
 
 
 def leverage(design: np.ndarray, x_new: np.ndarray, weights: np.ndarray | None = None,

@@ -21,12 +21,11 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from dataops.spc.baseline import CentreModel
 from dataops.spc.config import MetricConfig
 from dataops.spc.individuals import D2, moving_range_rows
-from dataops.spc.limits import hat_matrix, leverage, limit_factors, residual_share
+from dataops.spc.limits import hat_matrix, leverage, limit_factors, projection, residual_share
 from dataops.spc.pchart import binomial_sigma, raw_z
-from dataops.spc.trend import TrendFit, trend_fits
+from dataops.spc.trend import design_matrix, trend_fits
 
 #: A Monday: simulated baselines start here, one batch a day.
 START = date(2026, 1, 5)
@@ -75,20 +74,10 @@ def baseline_dates(m: int, start: date = START) -> list[date]:
 def _design(cfg: MetricConfig, dates: list[date]) -> tuple[np.ndarray, np.ndarray]:
     """Design matrix of the baseline dates and the tested date's row (the engine's centre model)."""
     base = dates[:-1]
-    weekdays = {d.weekday(): 1 for d in base} if cfg.seasonality == "weekday" else {}
-    with_trend = cfg.trend == "linear" and trend_fits(len(base), cfg.seasonality == "weekday")
-    trend = TrendFit(params=(), weekdays=(), origin=base[0]) if with_trend else None
-    model = CentreModel(overall=0.0, by_weekday=dict.fromkeys(weekdays, 0.0), counts=weekdays, trend=trend)
-    x, _ = model.design(base)
-    x_new, _ = model.design([dates[-1]])
-    return x, x_new[0]
-
-
-def _fit(x: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted least-squares fits of every row of ``y`` on ``x``: (fitted centres, coefficients)."""
-    ww = np.ones(x.shape[0]) if w is None else w
-    beta = y @ (np.linalg.pinv(x.T @ (x * ww[:, None])) @ (x * ww[:, None]).T).T
-    return beta @ x.T, beta
+    weekdays = sorted({d.weekday() for d in base}) if cfg.seasonality == "weekday" else None
+    trend = cfg.trend == "linear" and trend_fits(len(base), weekdays is not None)
+    x, _ = design_matrix(dates, weekdays=weekdays, trend=trend, origin=base[0])
+    return x[:-1], x[-1]
 
 
 def simulate_limits(cfg: MetricConfig, values: np.ndarray, dates: list[date], n: np.ndarray | None = None
@@ -108,8 +97,8 @@ def simulate_limits(cfg: MetricConfig, values: np.ndarray, dates: list[date], n:
     x, x_new = _design(cfg, dates)
     base = values[:, :-1]
     w = None if n is None else np.asarray(n[:-1], dtype=float)
-    centres, beta = _fit(x, base, w)
-    centre_new = beta @ x_new
+    beta = base @ projection(x, w).T  # the least-squares fit of every row at once
+    centres, centre_new = beta @ x.T, beta @ x_new
     if cfg.chart == "laney_p":
         assert n is not None, "a p' chart needs batch sizes"
         resid = raw_z(base, n[:-1][None, :], centres)

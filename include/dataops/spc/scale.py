@@ -86,17 +86,16 @@ class Scale:
 class _Adjustment:
     """What the adjusted-limits factor of a new point depends on (see :mod:`dataops.spc.limits`)."""
 
-    dates: tuple[date, ...]
+    design: np.ndarray  # the baseline's design matrix in the centre model
     weights: np.ndarray | None
     n_ranges: int
     share: float
     screened: bool
 
     def factor(self, model: CentreModel, batch_date: date, n: int | None) -> float:
-        x, _ = model.design(list(self.dates))
         x_new, _ = model.design([batch_date])
         w_new = None if self.weights is None or n is None else float(n)
-        h = leverage(x, x_new[0], self.weights, w_new)
+        h = leverage(self.design, x_new[0], self.weights, w_new)
         return limit_factor(self.n_ranges, h, self.share, self.screened)
 
 
@@ -113,7 +112,7 @@ def _adjustment(cfg: MetricConfig, model: CentreModel, dates: list[date], weight
     share = residual_share(hat_matrix(x, weights))
     if share < MIN_RESIDUAL_SHARE:
         return None  # e.g. one point per weekday: the centre model leaves no noise to estimate sigma from
-    return _Adjustment(dates=tuple(dates), weights=weights, n_ranges=n_ranges, share=share, screened=screened)
+    return _Adjustment(design=x, weights=weights, n_ranges=n_ranges, share=share, screened=screened)
 
 
 def fit_scale(cfg: MetricConfig, points: tuple[Point, ...] | list[Point]) -> Scale:
