@@ -132,12 +132,13 @@ def before(history: dict[str, list[Point]], day: dt.date) -> dict[str, list[Poin
 def fault_table(world: YearWorld, quality: QualityConfig, history: dict[str, list[Point]],
                 fault_days: list[dt.date]) -> list[tuple[str, str, int, int, str]]:
     rows = []
+    prior = {day: before(history, day) for day in fault_days}  # the clean history of each fault day, once
     for kind, (label, magnitudes) in FAULTS.items():
         for mag, params in magnitudes:
             caught, rules = 0, Counter()
             for day in fault_days:
                 m = world.measure_faulty(day, [make_fault(day, kind, params)])
-                verdicts = judge(quality, day, m, before(history, day))
+                verdicts = judge(quality, day, m, prior[day])
                 caught += any(v == CRITICAL for v, _ in verdicts.values())
                 rules.update(f"{name}:{r}" for name, (v, rs) in verdicts.items() if v == CRITICAL for r in rs)
             top = ", ".join(f"{k} x{c}" for k, c in rules.most_common(2)) or "-"
