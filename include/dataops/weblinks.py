@@ -117,3 +117,20 @@ def evaluation_report_key(registry, version: str, decision_id: str | None = None
     if uri.scheme != "s3" or uri.netloc != registry.store.bucket or not key.startswith(folder) or ".." in key:
         raise ReportNotFound(f"report URI {decisions[-1]['report_uri']!r} is not in {version}'s report folder")
     return key.rsplit("/", 1)[0] + "/" + name
+
+
+#: The analysts' triage of a critical finding: one run of this DAG per (dataset, batch date), whose
+#: human-in-the-loop task is answered under "Required Actions" of the Airflow UI.
+TRIAGE_DAG_ID = "quality_triage"
+TRIAGE_TASK_ID = "analyst_verdict"
+
+
+def triage_run_id(dataset: str, batch_date: str) -> str:
+    """The run id of the triage of ``dataset``'s batch ``batch_date`` (known before the run exists)."""
+    return f"triage__{dataset}__{batch_date}"
+
+
+def triage_url(dataset: str, batch_date: str, *, base: str | None = None) -> str:
+    """HTTP URL of the triage action (the Required Action of the triage run) of a batch."""
+    run_id = quote(triage_run_id(dataset, batch_date), safe="")
+    return f"{base_url(base)}/dags/{TRIAGE_DAG_ID}/runs/{run_id}/tasks/{TRIAGE_TASK_ID}/required_actions"
