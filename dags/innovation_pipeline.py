@@ -11,8 +11,10 @@ from datetime import datetime, timedelta
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 
 from dataops.datasets import DatasetConfig, list_datasets, load_dataset
+from dataops.settings import approval_timeout
 from dataops_airflow.assets import champion_asset, score_drift_asset
 from dataops_airflow.notifiers import OpsFailureNotifier
+from dataops_airflow.operators.approval import PromotionApprovalOperator
 from dataops_airflow.operators.training import RUN_KEY, training_operator
 from dataops_airflow.settings import WAREHOUSE_POOL
 
@@ -28,6 +30,8 @@ reports drift in the score distribution (it emits the `{score_drift}` Asset only
 | `plan_training` | picks the cutoff (the run's data interval end), the train / validation / holdout windows and the batch dates the quality gate marked `out_of_control` or `known_bad` (left out unless `keep_excluded`) |
 | `train_challenger` | LightGBM on labels matured by the cutoff, registered under this run's key (a retry reuses it); in-process here, `python -m dataops train` in the project's image through `DockerOperator` in production (`DATAOPS_TRAINING_RUNNER=docker`) |
 | `evaluate_challenger` | champion and challenger scored on the same out-of-time holdout; paired bootstrap CI of the gain; report (metrics, slices, PR curve, calibration) next to the challenger's artifacts, one per decision — its "Evaluation report" extra link opens it |
+| `needs_approval` | when the dataset requires a human approval (`promotion.require_approval` in its YAML, `DATAOPS_REQUIRE_APPROVAL` for a whole deployment, or the run's `require_approval` param) and the rule says promote: on to `approve_promotion`; otherwise straight to `promote_or_reject` |
+| `approve_promotion` | **Required Action**: the evaluation summary (gain, its confidence interval, every check incl. slices, the report link); `Approve` promotes, `Reject` records the rejection with the approver's login; no answer within `DATAOPS_APPROVAL_TIMEOUT` (default 72 h) rejects |
 | `promote_or_reject` | moves `champion` (or starts a `shadow` period of `shadow_days`, when > 0) in one transaction, or records the rejection with its reasons; emits `{champion}` on promotion |
 
 Every decision, promote or reject, is recorded in the registry (`python -m dataops registry decisions`).
@@ -49,7 +53,66 @@ def _params() -> dict:
         "lgbm_params": Param({}, type="object", description="LightGBM parameter overrides"),
         "shadow_days": Param(0, type="integer", minimum=0,
                              description="score live batches in shadow for N days before the final decision"),
+        "require_approval": Param(None, type=["null", "boolean"],
+                                  description="ask a human to approve a promotion (empty: the dataset's setting)"),
     }
+
+
+def _approval(model: str) -> PromotionApprovalOperator:
+    """The ``approve_promotion`` Required Action (its subject and body: the evaluation task's summary)."""
+    return PromotionApprovalOperator(
+        task_id="approve_promotion", model=model, evaluation_task_id="evaluate_challenger",
+        response_timeout=timedelta(seconds=approval_timeout()),
+        doc_md="A human approves the promotion the rule proposed (or rejects it; the timeout rejects).")
+
+
+
+def _promotion(cfg: DatasetConfig, champion, evaluation) -> None:
+    """``needs_approval`` -> (``approve_promotion``) -> ``promote_or_reject`` after the evaluation."""
+    model = cfg.model_name
+
+    # short circuit of the approval only: promote_or_reject still runs when the approval is skipped
+    @task.short_circuit(ignore_downstream_trigger_rules=False,
+                        doc_md="Approval needed (dataset setting, deployment override or run param) and the rule "
+                               "says promote: on to `approve_promotion`; otherwise it is skipped.")
+    def needs_approval(result: dict, params=None) -> bool:
+        from dataops.settings import require_approval
+
+        asked = params.get("require_approval")
+        required = require_approval(cfg.require_approval) if asked is None else bool(asked)
+        return bool(required and result["promote"])
+
+    @task(outlets=[champion], trigger_rule="none_failed_min_one_success",
+          doc_md="Moves the alias (one transaction; the approver's login when approved) or skips with the "
+                 "rejection reasons.")
+    def promote_or_reject(result: dict, run_key: str, params=None) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from dataops.evaluation.shadow import start_shadow
+        from dataops_airflow.hooks import RegistryHook
+
+        if not result["promote"]:
+            raise AirflowSkipException(f"challenger {result['version']} rejected: " + "; ".join(result["reasons"]))
+        registry = RegistryHook(model_name=model).get_conn()
+        actor, reason = "innovation_pipeline", f"decision {result['decision_id']}: {result['reasons'][0]}"
+        review = registry.decision_for_run(f"{run_key}/review")  # recorded by approve_promotion, if asked
+        if review is not None:  # the approver moves the alias
+            if not review["promote"]:
+                raise AirflowSkipException(f"challenger {result['version']}: {review['reasons'][0]}")
+            actor = review["actor"]
+            reason = f"{reason}; approved by {actor} (decision {review['decision_id']})"
+        if params["shadow_days"]:
+            # the period's length is recorded with the move; the review reads it from there
+            move = start_shadow(registry, result["version"], shadow_days=params["shadow_days"],
+                                actor=actor, reason=reason)
+        else:  # compare-and-set against the champion the decision was made against
+            move = registry.promote(result["version"], actor=actor, alias="champion", reason=reason,
+                                    expected_version=result["champion_version"])
+        return {"alias": move.alias, "version": result["version"], "from": move.from_version}
+
+    approve = _approval(model)
+    promote = promote_or_reject(evaluation, run_key=RUN_KEY)
+    needs_approval(evaluation) >> approve >> promote
 
 
 def build_innovation_pipeline(cfg: DatasetConfig):
@@ -115,29 +178,11 @@ def build_innovation_pipeline(cfg: DatasetConfig):
             url = evaluation_report_url(model, version, decision.decision_id)
             ti.xcom_push(key=EVALUATION_REPORT_XCOM_KEY, value=url)  # the task's "Evaluation report" link
             print(f"Evaluation report: {url} (stored at {decision.report_uri})")
-            return {"version": version, "promote": decision.promote, "reasons": decision.reasons,
+            return {"model": model, "version": version, "promote": decision.promote, "reasons": decision.reasons,
                     "report_uri": decision.report_uri, "decision_id": decision.decision_id,
-                    "champion_version": decision.champion_version}
-
-        @task(outlets=[champion], doc_md="Moves the alias (one transaction) or skips with the rejection reasons.")
-        def promote_or_reject(result: dict, params=None) -> dict:
-            from airflow.sdk.exceptions import AirflowSkipException
-
-            from dataops.evaluation.shadow import start_shadow
-            from dataops_airflow.hooks import RegistryHook
-
-            if not result["promote"]:
-                raise AirflowSkipException(f"challenger {result['version']} rejected: " + "; ".join(result["reasons"]))
-            registry = RegistryHook(model_name=model).get_conn()
-            reason = f"decision {result['decision_id']}: {result['reasons'][0]}"
-            if params["shadow_days"]:
-                # the period's length is recorded with the move; the review reads it from there
-                move = start_shadow(registry, result["version"], shadow_days=params["shadow_days"],
-                                    actor="innovation_pipeline", reason=reason)
-            else:  # compare-and-set against the champion the decision was made against
-                move = registry.promote(result["version"], actor="innovation_pipeline", alias="champion", reason=reason,
-                                        expected_version=result["champion_version"])
-            return {"alias": move.alias, "version": result["version"], "from": move.from_version}
+                    "champion_version": decision.champion_version, "metric": decision.metric,
+                    "delta": decision.delta, "ci_low": decision.ci_low, "ci_high": decision.ci_high,
+                    "report_url": url}
 
         plan = plan_training()
         review_shadow_challenger() >> plan
@@ -145,7 +190,8 @@ def build_innovation_pipeline(cfg: DatasetConfig):
             "train_challenger", dataset=dataset, request=plan, pool=WAREHOUSE_POOL,
             doc_md="Trains and registers the challenger under this run's key (in-process or in the project's image).",
         )
-        promote_or_reject(evaluate_challenger(trained.output, run_key=RUN_KEY))  # the key is rendered per run
+        evaluation = evaluate_challenger(trained.output, run_key=RUN_KEY)  # the key is rendered per run
+        _promotion(cfg, champion, evaluation)
 
     return innovation_pipeline()
 

@@ -28,7 +28,7 @@ Runs every day on the batch that the upstream system lands in S3 (`s3://<landing
 |---|---|---|
 | `ingest` | waits for each source's manifest (reschedule mode), checks the file contract, loads valid rows into `raw.*` and quarantines the rest with a reason (`raw.quarantine`) | a late batch times out with the missing key in the message; a contract break names the file, the column and what was expected — the file is in the `quarantine/` prefix |
 | `transform` | dbt (one task per model, `dbt build` = run + tests) for the batch date | the log names the failing model or test |
-| `quality` | statistical process control gate (Great Expectations) | a critical finding blocks scoring; analysts get an email |
+| `quality` | statistical process control gate (Great Expectations); `open_triage` opens the analysts' triage of a stopped batch (a `quality_triage` run) | a critical finding blocks scoring; analysts get an email linking to their Required Action |
 | `score` | champion model scores the batch in bounded-memory chunks; a shadow challenger scores alongside | skipped with a clear message when there is no champion yet |
 | `publish` | emits the Assets other DAGs are scheduled on: the marts once the gate passed, the predictions once the champion scored and `score_metrics` passed (a skipped shadow does not matter) | a failed gate publishes nothing |
 
@@ -105,14 +105,19 @@ def build_value_pipeline(cfg: DatasetConfig):
         @task_group(group_id="quality")
         def quality():
             from dataops_airflow.operators.quality import QualityGateOperator
+            from dataops_airflow.operators.triage import OpenTriageOperator
 
-            QualityGateOperator(
+            gate = QualityGateOperator(
                 task_id="spc_gate", dataset=dataset, stage="batch",
                 doc_md="SPC gate: metrics by SQL pushdown, control limits from the history, GX checkpoint with "
                        "those limits, Data Docs (extra link), alert e-mail. A critical finding fails the task "
                        "(no retry) and blocks scoring; label a false positive with the `quality_labels` DAG "
                        "and clear this task to continue.",
             )
+            gate >> OpenTriageOperator(
+                task_id="open_triage", gate_task_id=gate.task_id, retries=1,
+                doc_md="When the gate stopped the batch on a critical finding: starts this batch's "
+                       "`quality_triage` run (the analysts' Required Action); skipped otherwise.")
 
         @task_group(group_id="score")
         def score():
@@ -142,9 +147,11 @@ def build_value_pipeline(cfg: DatasetConfig):
 
 
         transform = dbt_transform_group("transform", select=list(cfg.dbt_select), default_args=DEFAULT_ARGS)
-        gate = quality()
+        gate_group = quality()
+        gate = gate_group.get_child_by_label("spc_gate")  # not open_triage, which skips on a passing day
         scored = score()
-        ingest() >> transform >> gate >> scored
+        ingest() >> transform >> gate_group
+        gate >> scored
         # Publish follows what it announces, not the whole score group: the shadow task skips on every day
         # without a challenger, and a skipped upstream would skip the publication under all_success.
         # The marts are announced once the gate passed; the predictions once the champion scored and its

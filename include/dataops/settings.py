@@ -78,6 +78,14 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "(read at DAG parse time)"),
     Setting("AIRFLOW__API__BASE_URL", "http://127.0.0.1:8080", "public URL of the Airflow UI (Airflow's own "
             "`[api] base_url`): the base of every report link (Data Docs, evaluation report, e-mails)"),
+    Setting("DATAOPS_REQUIRE_APPROVAL", "", "`true`/`false`: overrides every dataset's `promotion.require_approval` "
+            "(a human approves each promotion; on in docker-compose.yaml); empty: the dataset's setting"),
+    Setting("DATAOPS_APPROVAL_TIMEOUT", "259200", "seconds a promotion waits for its approval before it is "
+            "rejected (read at DAG parse time)"),
+    Setting("DATAOPS_TRIAGE_REMINDER_AFTER", "86400", "seconds an analysts' triage action waits before a reminder "
+            "e-mail (read at DAG parse time)"),
+    Setting("DATAOPS_TRIAGE_REMINDERS", "3", "reminders before an unanswered triage action is handed to "
+            "operations (read at DAG parse time)"),
     # the embedded stack and its demo
     Setting("DATAOPS_S3_PORT", "9100", "port of the embedded S3 endpoint"),
     Setting("DATAOPS_SMTP_PORT", "2525", "port of the embedded SMTP sink"),
@@ -117,6 +125,31 @@ def sensor_timing() -> dict[str, float]:
     file may call it at parse time (the end-to-end tests shorten both; production keeps the defaults)."""
     return {"poke_interval": float(get_int("DATAOPS_SENSOR_POKE_INTERVAL")),
             "timeout": float(get_int("DATAOPS_SENSOR_TIMEOUT"))}
+
+
+def triage_timing() -> dict[str, float]:
+    """``reminder_after`` (seconds an analysts' triage action waits before each reminder) and ``reminders``
+    (how many); environment only, so a DAG file may call it at parse time."""
+    return {"reminder_after": float(get_int("DATAOPS_TRIAGE_REMINDER_AFTER")),
+            "reminders": float(get_int("DATAOPS_TRIAGE_REMINDERS"))}
+
+
+def approval_timeout() -> float:
+    """Seconds a promotion waits for a human approval before it is rejected (parse time, environment only)."""
+    return float(get_int("DATAOPS_APPROVAL_TIMEOUT"))
+
+
+def require_approval(dataset_default: bool) -> bool:
+    """Whether a promotion needs a human approval: ``DATAOPS_REQUIRE_APPROVAL`` when set, else the dataset's.
+
+    :raises ValueError: the variable is set to something other than true/false.
+    """
+    value = (get("DATAOPS_REQUIRE_APPROVAL") or "").strip().lower()
+    if not value:
+        return dataset_default
+    if value not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError(f"DATAOPS_REQUIRE_APPROVAL must be true or false, got {value!r}")
+    return value in ("true", "1", "yes")
 
 
 def landing_bucket(explicit: str | None = None) -> str:

@@ -131,11 +131,17 @@ def test_innovation_pipeline_passes_task_outputs_and_has_no_one_task_groups(dagb
     dag = dagbag.dags["innovation_pipeline_transactions"]
     ids = {t.task_id for t in dag.tasks}
     assert ids == {"review_shadow_challenger", "plan_training", "train_challenger", "evaluate_challenger",
-                   "promote_or_reject"}
+                   "needs_approval", "approve_promotion", "promote_or_reject"}
     up = {t.task_id: set(t.upstream_task_ids) for t in dag.tasks}
     assert up["plan_training"] == {"review_shadow_challenger"}
     assert up["train_challenger"] == {"plan_training"}  # set by the plan output it consumes
-    assert up["evaluate_challenger"] == {"train_challenger"} and up["promote_or_reject"] == {"evaluate_challenger"}
+    assert up["evaluate_challenger"] == {"train_challenger"} and up["needs_approval"] == {"evaluate_challenger"}
+    # the approval is optional: skipping it (no approval needed) must not skip the promotion
+    assert up["approve_promotion"] == {"needs_approval"}
+    assert up["promote_or_reject"] == {"evaluate_challenger", "approve_promotion"}
+    assert dag.get_task("promote_or_reject").trigger_rule == "none_failed_min_one_success"
+    assert dag.get_task("approve_promotion").defaults == ["Reject"]  # the timeout rejects
+    assert dag.get_task("promote_or_reject").op_kwargs["run_key"] == "{{ dag.dag_id }}/{{ run_id }}"
     # decisions and versions are keyed on the run: the key is a rendered argument, not a function default
     assert dag.get_task("evaluate_challenger").op_kwargs["run_key"] == "{{ dag.dag_id }}/{{ run_id }}"
     assert dag.get_task("train_challenger").run_key == "{{ dag.dag_id }}/{{ run_id }}"

@@ -56,6 +56,8 @@ PRODUCTION_ONLY = {
     # Image and network of the training containers the DockerOperator starts.
     "DATAOPS_DOCKER_IMAGE",
     "DATAOPS_DOCKER_NETWORK",
+    # A human approves each promotion in production (the embedded demo keeps each dataset's setting).
+    "DATAOPS_REQUIRE_APPROVAL",
 }
 # Embedded: DuckDB warehouse and SQLite registry files; in Docker both are PostgreSQL. Others are unchanged.
 PRODUCTION_CONN_TYPES = {"AIRFLOW_CONN_WAREHOUSE_DEFAULT": "postgres", "AIRFLOW_CONN_REGISTRY_DEFAULT": "postgres"}

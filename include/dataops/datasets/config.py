@@ -62,7 +62,8 @@ class DatasetConfig:
     """Everything the pipelines need to know about one dataset.
 
     ``dbt_select`` (dbt selectors the Value Pipeline builds for a batch) and ``marts`` (the tables it
-    announces as Assets) come from the file's ``pipeline:`` section.
+    announces as Assets) come from the file's ``pipeline:`` section; ``require_approval`` (a human approves
+    each promotion of the Innovation Pipeline) from its ``promotion:`` section.
     """
 
     name: str
@@ -76,6 +77,7 @@ class DatasetConfig:
     label_maturity_days: int = 45
     dbt_select: tuple[str, ...] = ()
     marts: tuple[str, ...] = ()
+    require_approval: bool = False
 
     @property
     def model_name(self) -> str:
@@ -158,4 +160,5 @@ def load_dataset(name: str) -> DatasetConfig:
         label_maturity_days=int(raw.get("label_maturity_days", 45)),
         dbt_select=tuple(pipeline.get("dbt_select") or ()),
         marts=tuple(pipeline.get("marts") or ()),
+        require_approval=bool((raw.get("promotion") or {}).get("require_approval", False)),
     )

@@ -39,7 +39,8 @@ class QualityGateOperator(BaseOperator):
     connection; an e-mail problem never changes the verdict). A critical finding raises
     ``AirflowFailException`` naming metric, value, limits and rule: a data verdict is not retried, the
     downstream scoring does not run, and the task stays inspectable (clear it after an analyst labelled the
-    point ``false_positive`` to let the run continue). Warnings are logged and alerted, the run goes on.
+    point ``false_positive`` to let the run continue). On a critical finding of stage ``batch`` it first
+    pushes the incident (XCom ``incident``) that ``OpenTriageOperator`` turns into the analysts' triage. Warnings are logged and alerted, the run goes on.
     Returns the small JSON :class:`~dataops.quality.result.GateResult` for XCom.
 
     :param dataset: dataset name.
@@ -89,6 +90,14 @@ class QualityGateOperator(BaseOperator):
 
         return alert
 
+    def _keep_incident(self, ti, result) -> None:
+        """The stopped batch's incident (small JSON) for the ``open_triage`` task, kept on the failed try."""
+        from dataops.quality.incident import incident_of
+        from dataops_airflow.operators.triage import INCIDENT_XCOM_KEY
+
+        if self.stage == "batch":
+            ti.xcom_push(key=INCIDENT_XCOM_KEY, value=incident_of(result))
+
     def execute(self, context) -> dict:
         from dataops.quality.gate import run_gate
         from dataops_airflow.hooks import WarehouseHook
@@ -110,5 +119,6 @@ class QualityGateOperator(BaseOperator):
         for f in result.acknowledged:
             self.log.info("acknowledged as false positive: %s", result.describe(f))
         if result.blocking:
+            self._keep_incident(ti, result)
             raise AirflowFailException(result.failure_message())
         return result.to_dict()
