@@ -108,6 +108,7 @@ def _promotion(cfg: DatasetConfig, champion, evaluation) -> None:
         else:  # compare-and-set against the champion the decision was made against
             move = registry.promote(result["version"], actor=actor, alias="champion", reason=reason,
                                     expected_version=result["champion_version"])
+        print(f"{move.alias} of {model}: {move.from_version} -> {result['version']} ({reason})")
         return {"alias": move.alias, "version": result["version"], "from": move.from_version}
 
     approve = _approval(model)

@@ -51,7 +51,8 @@ def quality_triage():
         subject="{{ dag_run.conf['subject'] }}",
         body="{{ dag_run.conf['body'] }}",
         options=["known_bad", "false_positive"],
-        params={"comment": Param("", type="string", minLength=3, title="Comment",
+        # no minLength: task params are validated before the form is answered (empty is the unanswered value)
+        params={"comment": Param("", type="string", title="Comment",
                                  description="Why (kept in the label audit).")},
         response_timeout=timedelta(seconds=TIMING["reminder_after"]),
         retries=int(TIMING["reminders"]),  # each timed-out wait is followed by a reminder and a new wait

@@ -30,11 +30,17 @@ def start_browser():
 
 
 def log_in(driver, base_url: str, username: str, password: str) -> None:
-    """Through the SimpleAuthManager login form, as a person would."""
+    """Through the SimpleAuthManager login form, as a person would (nothing to do when already logged in)."""
     from selenium.webdriver.common.by import By
 
     driver.get(base_url + "/")
-    wait_text(driver, "Sign")
+    deadline = time.monotonic() + 90
+    while not driver.find_elements(By.NAME, "username"):
+        if "Dags" in driver.find_element(By.TAG_NAME, "body").text:
+            return  # the session's cookie is still valid
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no login form and no UI on {driver.current_url}")
+        time.sleep(1)
     driver.find_element(By.NAME, "username").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
@@ -56,6 +62,26 @@ def wait_text(driver, *texts: str, timeout: float = 90) -> str:
             return body
         time.sleep(1)
     raise AssertionError(f"{texts} not visible on {driver.current_url}; page shows: {body[:2000]}")
+
+
+def answer_required_action(driver, url: str, option: str, *, comment: str | None = None, shots: str = "") -> str:
+    """Open a Required Action, fill its comment, click ``option``; the page text once the answer is recorded.
+
+    :param shots: screenshot name prefix (``<prefix>-asked`` and ``<prefix>-answered``), none when empty.
+    """
+    from selenium.webdriver.common.by import By
+
+    driver.get(url)
+    wait_text(driver, option, "Awaiting Input")
+    if comment is not None:
+        driver.find_element(By.NAME, "element_comment").send_keys(comment)
+    if shots:
+        shot(driver, f"{shots}-asked")
+    driver.find_element(By.XPATH, f"//button[normalize-space()='{option}']").click()
+    page = wait_text(driver, "Response received")
+    if shots:
+        shot(driver, f"{shots}-answered")
+    return page
 
 
 def shot(driver, name: str) -> Path:

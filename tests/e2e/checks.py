@@ -138,3 +138,35 @@ def test_innovation_promotes_and_the_next_run_scores_with_the_new_version(e2e: S
 def test_snapshot_is_stable(e2e: Stack):
     """The checksum helper itself: two reads of an idle warehouse agree (so a difference above is real)."""
     assert table_checksums(e2e.rows_of) == table_checksums(e2e.rows_of)
+
+
+# -- the analysts' triage and the promotion's approval ---------------------------------------------------------
+
+TRIAGE_DAG, TRIAGE_TASK = "quality_triage", "analyst_verdict"
+
+
+def test_every_stopped_day_opens_one_triage_and_clean_days_none(e2e: Stack):
+    from dataops.weblinks import triage_run_id
+
+    for run in e2e.observed.backfill:
+        ds = run["logical_date"][:10]
+        opener = e2e.api.task_state(VALUE_DAG, run["dag_run_id"], "quality.open_triage")
+        if e2e.scenario.fault_of(ds) is None:
+            assert opener == "skipped", (ds, opener)
+            continue
+        assert opener == "success", (ds, opener)
+        triage = e2e.api.run(TRIAGE_DAG, triage_run_id("transactions", ds))
+        assert triage["conf"]["value_run_id"] == run["dag_run_id"], triage["conf"]
+        assert triage["conf"]["subject"].startswith(f"Critical finding on transactions {ds}"), triage["conf"]
+        # waiting for the analysts (or answered by a test below): never settled without them
+        state = e2e.api.task_state(TRIAGE_DAG, triage["dag_run_id"], TRIAGE_TASK)
+        assert state in ("awaiting_input", "success"), (ds, state)
+
+
+def test_the_promotion_was_approved_by_the_logged_in_user(e2e: Stack):
+    run = e2e.observed.innovation[0]
+    answer = e2e.api.xcom("innovation_pipeline_transactions", run["dag_run_id"], "approve_promotion")
+    assert answer["chosen_options"] == ["Approve"], answer
+    assert answer["responded_by_user"]["name"] == e2e.api.username, answer
+    log = full_log(e2e.api, "innovation_pipeline_transactions", run["dag_run_id"], "promote_or_reject")
+    assert f"approved by {e2e.api.username}" in log, log[-2000:]

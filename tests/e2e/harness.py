@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from dataops.devstack.airflow_api import AirflowApi
 from dataops.devstack.demo import INNOVATION_DAG, VALUE_DAG
 
 REPO = Path(__file__).resolve().parents[2]
+APPROVAL_TASK = "approve_promotion"
 REPORTS = REPO / "test-artifacts" / "e2e"
 #: fault days of the scenario (offsets after the history) -> simulator fault and the metric its finding names
 FAULT_DAYS = {
@@ -43,6 +45,8 @@ E2E_ENV = {"DATAOPS_DBT_EXECUTION_MODE": "watcher",
            "DATAOPS_SENSOR_TIMEOUT": str(SENSOR_TIMEOUT), "DATAOPS_SENSOR_POKE_INTERVAL": "10",
            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "45",
            "DATAOPS_OPS_RECIPIENTS": "ops@localhost",
+           # a human approves the scenario's promotion (the browser on the embedded stack, the API elsewhere)
+           "DATAOPS_REQUIRE_APPROVAL": "true",
            # the DAG files do not change during a scenario: parse them once, not every 30 s (two stacks share 2 cores)
            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "600"}
 #: columns that record when or by which run a row was written (differ on a rerun by design; the alert log's
@@ -157,13 +161,35 @@ def wait_finished(api: AirflowApi, dag_id: str, count: int, run_type: str | None
         time.sleep(3)
 
 
+def approve_through_the_api(api: AirflowApi, run: dict) -> None:
+    """Approve the Innovation Pipeline run's promotion as the API client's user."""
+    api.answer(INNOVATION_DAG, run["dag_run_id"], APPROVAL_TASK, ["Approve"])
+
+
+def _innovation_run(api: AirflowApi, approve: Callable[[AirflowApi, dict], None]) -> None:
+    """Wait for the scheduled Innovation Pipeline run; answer its approval when it asks for one."""
+    deadline = time.monotonic() + 300
+    while not (runs := api.runs(INNOVATION_DAG)):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{INNOVATION_DAG}: no run 300 s after it was unpaused")
+        time.sleep(3)
+    run = runs[0]
+    state = api.wait_for_task(INNOVATION_DAG, run["dag_run_id"], APPROVAL_TASK,
+                              {"awaiting_input", "skipped", "upstream_failed", "failed"}, timeout=1200)
+    if state == "awaiting_input":
+        approve(api, run)
+
+
 def run_scenario(api: AirflowApi, scenario: Scenario, env: dict[str, str], snapshot,
-                 disturbance: threading.Thread | None = None) -> Observed:
+                 disturbance: threading.Thread | None = None,
+                 approve: Callable[[AirflowApi, dict], None] = approve_through_the_api) -> Observed:
     """Backfill the scenario days, let the scheduled run time out on the late batch, rerun the first clean day,
     run the Innovation Pipeline, land the late batch and rerun the scheduled day.
 
     :param disturbance: a thread started with the backfill and stopped after it (e.g. a worker killed in the
         middle of the first day's ingest, :mod:`tests.e2e.chaos`); kept in :attr:`Observed.disturbance`.
+    :param approve: answers the promotion's Required Action (``DATAOPS_REQUIRE_APPROVAL`` is on in
+        :data:`E2E_ENV`): through the REST API by default, in the browser on the embedded stack.
     """
     seen = Observed(disturbance=disturbance)
     t0 = time.monotonic()
@@ -195,6 +221,7 @@ def run_scenario(api: AirflowApi, scenario: Scenario, env: dict[str, str], snaps
 
     t = time.monotonic()
     api.set_paused(INNOVATION_DAG, False)
+    _innovation_run(api, approve)
     seen.innovation = wait_finished(api, INNOVATION_DAG, 1, None, timeout=1200)
     api.set_paused(INNOVATION_DAG, True)
     seen.timings["innovation"] = time.monotonic() - t

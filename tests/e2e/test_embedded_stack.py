@@ -14,7 +14,7 @@ import pytest
 
 from dataops.devstack import processes
 from dataops.devstack.__main__ import migrate, start_services, stop_services
-from dataops.devstack.demo import VALUE_DAG, connect_api
+from dataops.devstack.demo import INNOVATION_DAG, VALUE_DAG, connect_api
 from dataops.devstack.settings import StackSettings
 from tests.e2e.checks import *  # noqa: F403 (the shared scenario tests)
 from tests.e2e.checks import Stack
@@ -34,7 +34,31 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(3600)]
 
 
 @pytest.fixture(scope="module")
-def e2e(tmp_path_factory):
+def browser():
+    """Headless Chromium, started before the scenario: it approves the scenario's promotion as a person would."""
+    from tests.e2e.browser import start_browser
+
+    driver = start_browser()
+    yield driver
+    driver.quit()
+
+
+def approve_in_the_browser(browser):
+    """``run_scenario``'s approver: log in and click Approve on the promotion's Required Action."""
+    from tests.e2e.browser import answer_required_action, log_in
+
+    def approve(api, run: dict) -> None:
+        log_in(browser, api.base_url, api.username, api.password)
+        url = (f"{api.base_url}/dags/{INNOVATION_DAG}/runs/{quote(run['dag_run_id'], safe='')}/tasks/"
+               "approve_promotion/required_actions")
+        page = answer_required_action(browser, url, "Approve", shots="10-promotion-approval")
+        assert f"from {api.username}" in page, page[-1500:]
+
+    return approve
+
+
+@pytest.fixture(scope="module")
+def e2e(tmp_path_factory, browser):
     state = tmp_path_factory.mktemp("embedded")
     settings = StackSettings(state=state, s3_port=free_port(), smtp_port=free_port(), api_port=free_port())
     scenario = Scenario(state=state)
@@ -51,7 +75,8 @@ def e2e(tmp_path_factory):
         start_services(settings, airflow=True)
         api = connect_api(types.SimpleNamespace(stack=settings), timeout=300)
         rows_of = duckdb_reader(settings.warehouse_path)
-        observed = run_scenario(api, scenario, env, lambda: table_checksums(rows_of))
+        observed = run_scenario(api, scenario, env, lambda: table_checksums(rows_of),
+                                approve=approve_in_the_browser(browser))
         observed.timings["prepare"] = prepared
         observed.timings["total"] = time.monotonic() - t0
         report("embedded-stack", observed, scenario_table(api, scenario, observed))
@@ -67,15 +92,6 @@ def e2e(tmp_path_factory):
 
 
 # -- the same stack's UI in headless Chromium (after the scenario: its runs, logs and links are real) ---------
-
-
-@pytest.fixture(scope="module")
-def browser(e2e):
-    from tests.e2e.browser import start_browser
-
-    driver = start_browser()
-    yield driver
-    driver.quit()
 
 
 def _volume_drop_run(e2e: Stack) -> dict:
@@ -125,3 +141,52 @@ def test_browser_the_reports_app_refuses_a_browser_that_is_not_logged_in(e2e: St
 
     href = e2e.api.extra_links(VALUE_DAG, _volume_drop_run(e2e)["dag_run_id"], "quality.spc_gate")["extra_links"]["Data Docs"]
     assert href and httpx.get(href).status_code == 401, href
+
+
+def _triage_link(mail_dir, ds: str) -> str:
+    """The triage link of the analysts' alert e-mail about ``ds`` (decoded from its MIME parts)."""
+    import email
+    import re
+    from email import policy
+
+    for path in sorted(mail_dir.glob("*.eml")):
+        msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if "fraud-analysts@example.com" not in str(msg["To"]) or ds not in str(msg["Subject"]):
+            continue
+        text = msg.get_body(("plain",)).get_content()
+        found = re.search(r"https?://\S+/dags/quality_triage/runs/\S+/required_actions", text)
+        if found:
+            return found.group(0)
+    raise AssertionError(f"no alert e-mail about {ds} with a triage link in {mail_dir}")
+
+
+@pytest.mark.browser
+def test_browser_an_analyst_answers_false_positive_from_the_email_and_the_day_is_scored(e2e: Stack, browser):
+    from dataops.weblinks import triage_run_id
+    from tests.e2e.browser import answer_required_action, log_in, shot, wait_text
+
+    api = e2e.api
+    run = _volume_drop_run(e2e)  # after the grid test above, which reads this run's failed gate
+    ds = run["logical_date"][:10]
+    link = _triage_link(e2e.mail_dir, ds)
+    assert link.startswith(api.base_url), link
+    log_in(browser, api.base_url, api.username, api.password)
+    comment = "planned outage of the card terminals: low volume, no incident"
+    page = answer_required_action(browser, link, "false_positive", comment=comment, shots="20-triage")
+    assert f"from {api.username}" in page and "row_count" in page, page[-1500:]
+
+    # the answer labels the day (attributed to the login), then the day runs again and is scored
+    triage = api.wait_for_run("quality_triage", triage_run_id("transactions", ds), timeout=600)
+    assert triage["state"] == "success", triage
+    rerun = api.wait_for_run(VALUE_DAG, run["dag_run_id"], timeout=900)
+    states = {t["task_id"]: t["state"] for t in api.task_instances(VALUE_DAG, run["dag_run_id"])}
+    assert rerun["state"] == "success", states
+    assert states["score.score_champion"] == "success" and states["quality.open_triage"] == "skipped", states
+    audit = e2e.rows_of(f"SELECT DISTINCT labelled_by, new_status, comment FROM quality.label_audit "
+                        f"WHERE dataset = 'transactions' AND batch_date = '{ds}'")
+    assert audit == [(api.username, "false_positive", comment)], audit
+    scored = e2e.rows_of(f"SELECT count(*) FROM marts.predictions WHERE batch_date = '{ds}' AND role = 'champion'")
+    assert scored[0][0] > 0
+    browser.get(f"{api.base_url}/dags/{VALUE_DAG}/runs/{quote(run['dag_run_id'], safe='')}")
+    wait_text(browser, "score_champion")
+    shot(browser, "21-triaged-day-scored")

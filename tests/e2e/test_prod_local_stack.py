@@ -120,3 +120,24 @@ def test_a_worker_killed_mid_ingest_is_retried_on_the_other_and_no_row_is_lost_o
     assert rows == ids == loaded, (rows, ids, loaded)
     # the rerun of this day (test_clearing_a_finished_day_leaves_every_table_identical) reproduced every table
     assert e2e.observed.rerun_day == day
+
+
+def test_an_analyst_answers_known_bad_through_the_api_and_the_day_stays_stopped(e2e: Stack):
+    """The Required Action answered through the REST API (the path of scripts and other tools)."""
+    from dataops.weblinks import triage_run_id
+
+    api = e2e.api
+    run = next(r for r in e2e.observed.backfill
+               if (e2e.scenario.fault_of(r["logical_date"][:10]) or ("",))[0].startswith("new_category"))
+    ds = run["logical_date"][:10]
+    triage_id = triage_run_id("transactions", ds)
+    api.wait_for_task("quality_triage", triage_id, "analyst_verdict", {"awaiting_input"}, timeout=300)
+    api.answer("quality_triage", triage_id, "analyst_verdict", ["known_bad"],
+               {"comment": "a new channel went live without notice"})
+    triage = api.wait_for_run("quality_triage", triage_id, timeout=600)
+    states = {t["task_id"]: t["state"] for t in api.task_instances("quality_triage", triage_id)}
+    assert triage["state"] == "success" and states["rerun_batch"] == "skipped", states
+    assert api.run(VALUE_DAG, run["dag_run_id"])["state"] == "failed"  # not re-run
+    audit = e2e.rows_of(f"SELECT DISTINCT labelled_by, new_status FROM quality.label_audit "
+                        f"WHERE dataset = 'transactions' AND batch_date = '{ds}'")
+    assert audit == [(api.username, "known_bad")], audit

@@ -152,6 +152,31 @@ class AirflowApi:
             raise
         return answer.get("value")
 
+    def task_state(self, dag_id: str, run_id: str, task_id: str) -> str | None:
+        """The task instance's state (``None`` before the scheduler created it)."""
+        try:
+            return self.request("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}")["state"]
+        except AirflowApiError as err:
+            if " 404 " in str(err):
+                return None
+            raise
+
+    def wait_for_task(self, dag_id: str, run_id: str, task_id: str, states: Iterable[str], *,
+                      timeout: float = 600, poll: float = 2.0) -> str:
+        """Poll until the task instance is in one of ``states``; TimeoutError names the state it is in."""
+        wanted, deadline = set(states), time.monotonic() + timeout
+        while (state := self.task_state(dag_id, run_id, task_id)) not in wanted:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{dag_id} {run_id} {task_id} is {state} after {timeout:.0f}s, not {wanted}")
+            time.sleep(poll)
+        return str(state)
+
+    def answer(self, dag_id: str, run_id: str, task_id: str, options: list[str],
+               params_input: dict | None = None) -> dict:
+        """Answer a human-in-the-loop task (its Required Action) as this client's user."""
+        return self.request("PATCH", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/-1/"
+                            "hitlDetails", json={"chosen_options": options, "params_input": params_input or {}})
+
     def extra_links(self, dag_id: str, run_id: str, task_id: str) -> dict[str, str | None]:
         return self.request("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/links")
 
