@@ -39,6 +39,7 @@ Fallback for operators without the UI: the `quality_labels` DAG or `python -m da
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=64,  # every open incident waits in a run of its own
+    is_paused_upon_creation=False,  # runs only when a gate opens an incident: never left waiting paused
     default_args={"owner": "data-quality", "retries": 1, "retry_delay": timedelta(seconds=30),
                   "on_failure_callback": OpsFailureNotifier()},
     doc_md=DOC,

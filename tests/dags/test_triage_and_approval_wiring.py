@@ -63,3 +63,8 @@ def test_a_bad_deployment_switch_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("DATAOPS_REQUIRE_APPROVAL", "maybe")
     with pytest.raises(ValueError, match="DATAOPS_REQUIRE_APPROVAL must be true or false"):
         require_approval(False)
+
+
+def test_the_triage_dag_is_live_as_soon_as_it_is_deployed(dagbag):
+    """A paused triage DAG would leave every incident queued, unseen by the analysts."""
+    assert dagbag.dags["quality_triage"].is_paused_upon_creation is False
