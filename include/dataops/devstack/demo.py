@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from dataops import settings
 from dataops.devstack.airflow_api import AirflowApi
 from dataops.devstack.settings import StackSettings
+from dataops.weblinks import TRIAGE_DAG_ID
 
 DATASET = "transactions"
 VALUE_DAG = f"value_pipeline_{DATASET}"
@@ -240,6 +241,10 @@ def run_demo(demo: Demo, start_airflow) -> int:
         api.set_paused(dag_id, True)
     table = outcome_table(demo, api)
     say("\n" + "\n".join(table))
+    open_actions = [r for r in runs_of(api, TRIAGE_DAG_ID) if r["state"] in ("queued", "running")]
+    if open_actions:
+        say(f"\n{len(open_actions)} stopped batch(es) wait for the analysts' triage: `make up`, then "
+            f"{api.base_url}/required_actions")
     return 1 if any("FAILED" in line for line in table) else 0
 
 
