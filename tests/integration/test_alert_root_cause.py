@@ -1,0 +1,148 @@
+"""The alert leads with the root cause: a file the real ingest rejected, then the findings that follow from it.
+
+Real components: batches landed in a real S3 API (moto's server), loaded by the real ingest into the
+warehouse (DuckDB file and PostgreSQL), findings from the real SPC engine, the e-mail through a real SMTP
+server on 127.0.0.1 (``mail_sink``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import uuid
+from datetime import timedelta
+
+from dataops.alerts import dispatch_alerts
+from dataops.datasets import load_dataset
+from dataops.ingest import ingest_batch
+from dataops.quality.gate import contract_evaluation
+from dataops.quality.metrics import BatchFacts
+from dataops.spc import Point
+from dataops.weblinks import triage_url
+from tests.integration.landing_helpers import HEADER, tx_line
+from tests.integration.test_alert_emails import smtp_sender
+from tests.unit.alerts.spc_inputs import history, judge
+
+DAY = (history()[-1].batch_date + timedelta(days=1)).isoformat()  # the day spc_inputs.judge evaluates
+RENAMED = HEADER.replace("amount", "amt")
+LINKS = {"data_docs": "http://127.0.0.1:8080/dataops/reports/data_docs/run-1/index.html",
+         "task": "http://127.0.0.1:8080/dags/value_pipeline_transactions/runs/r1/tasks/quality.spc_gate"}
+
+
+def land_parts(s3, bucket: str, parts: list[tuple[str, str, list[str]]]) -> None:
+    """Land (name, header, data lines) part files of :data:`DAY` with the manifest written last."""
+    s3.create_bucket(Bucket=bucket)
+    entries = []
+    for name, header, lines in parts:
+        key = f"transactions/batch_date={DAY}/{name}"
+        body = gzip.compress(("\n".join([header, *lines]) + "\n").encode(), mtime=0)
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+        entries.append({"key": key, "rows": len(lines), "sha256": hashlib.sha256(body).hexdigest()})
+    s3.put_object(Bucket=bucket, Key=f"transactions/batch_date={DAY}/_manifest.json",
+                  Body=json.dumps({"parts": entries}).encode())
+
+
+def ingest(s3, location, parts):
+    """Land and ingest the parts; the gate's contract evaluation of the ingest report."""
+    bucket = f"landing-{uuid.uuid4().hex[:10]}"
+    land_parts(s3, bucket, parts)
+    report = ingest_batch(s3, bucket, load_dataset("transactions"), "transactions", DAY, location)
+    return report, contract_evaluation(DAY, BatchFacts(rejected=[(f.key, f.message) for f in report.rejected]))
+
+
+def spc(metric: str, mean: float, sd: float, today: float, seed: int = 7):
+    """A real SPC evaluation (and chart series) of ``today`` against a clean history."""
+    ev, series = judge(metric, history(seed=seed, mean=mean, sd=sd), Point(history()[-1].batch_date
+                                                                            + timedelta(days=1), today))
+    assert ev["batch_date"] == DAY and ev["verdict"] in ("critical", "warning"), ev
+    return ev, series
+
+
+def lines(first: int, n: int) -> list[str]:
+    return [tx_line(i, day=DAY) for i in range(first, first + n)]
+
+
+def send_alert(location, mail_sink, evaluations, series, run_key="value_pipeline/r1/transactions/batch"):
+    out = dispatch_alerts(location, dataset="transactions", batch_date=DAY, run_key=run_key,
+                          evaluations=evaluations, series=series, links=LINKS, recipients=["analysts@localhost"],
+                          send=smtp_sender(mail_sink.port))
+    assert out["sent"], out
+    (msg,) = mail_sink.messages()
+    assert msg["Subject"] == out["subject"]
+    return msg
+
+
+def bodies(msg) -> tuple[str, str]:
+    return (msg.get_body(preferencelist=("plain",)).get_content(),
+            msg.get_body(preferencelist=("html",)).get_content())
+
+
+def test_a_rejected_file_leads_and_the_volume_findings_follow_it(s3_client, warehouse_location, mail_sink):
+    """Schema change: the only file of the batch is rejected; row_count 0 and quarantine rate 1 follow."""
+    report, contract = ingest(s3_client, warehouse_location, [("part-00000.csv.gz", RENAMED, lines(1, 40))])
+    [rejected] = report.rejected
+    rows, rows_series = spc("row_count", 800, 20, 0.0)
+    rate, rate_series = spc("quarantine_rate", 0.01, 0.002, 1.0, seed=3)
+    lateness, lateness_series = spc("chargebacks.lateness_days", 12, 0.5, 20.0, seed=5)  # another source
+
+    msg = send_alert(warehouse_location, mail_sink, [rows, rate, lateness, contract],
+                     {"row_count": rows_series, "quarantine_rate": rate_series,
+                      "chargebacks.lateness_days": lateness_series})
+
+    assert msg["Subject"] == (
+        f"[CRITICAL] transactions {DAY}: file rejected - {rejected.key}: contract: column 'amount': expected a "
+        "column of type double, found no such column (unexpected columns: amt) (2 metrics follow) and 1 more")
+    text, html = bodies(msg)
+    cause, rest = text.index("ROOT CAUSE: file rejected"), text.index("OTHER NEW ALERTS")
+    follows = text[text.index("FOLLOWING FROM IT"):rest]
+    assert cause < text.index("FOLLOWING FROM IT") < rest
+    assert "transactions.row_count [critical, new]" in follows and "transactions.quarantine_rate" in follows
+    assert "chargebacks.lateness_days" not in follows and "chargebacks.lateness_days" in text[rest:]
+    assert f"{rejected.key}: contract: column 'amount'" in text and "(40 row(s) quarantined)" in text
+    assert "nothing of transactions was loaded for this batch" in text
+    assert "contract.rejected_files [" not in text  # the contract finding is the cause, not a metric line
+    # one click to the analysts' action, the run's Data Docs, the CLI kept as the operators' fallback
+    assert text.index(f"REQUIRED ACTION: triage this batch (known_bad or false_positive): "
+                      f"{triage_url('transactions', DAY)}") < cause
+    assert f'<a href="{triage_url("transactions", DAY)}">' in html and f'href="{LINKS["data_docs"]}"' in html
+    assert f"Data Docs of this run: {LINKS['data_docs']}" in text
+    assert "FALLBACK FOR OPERATORS: LABEL FROM THE COMMAND LINE" in text
+    assert "airflow dags trigger quality_labels --conf" in text
+    assert html.index("Root cause: file rejected") < html.index("These findings follow from it")
+    # the charts are those of the leading findings, in the e-mail's order (worst first under the cause)
+    charts = [p.get_filename() for p in msg.walk() if p.get_content_type() == "image/png"]
+    assert charts == ["quarantine_rate.png", "row_count.png", "chargebacks.lateness_days.png"]
+    assert abs(rate["z"]) > abs(rows["z"]) and follows.index("quarantine_rate") < follows.index("row_count")
+
+
+def test_a_partly_rejected_batch_keeps_unrelated_findings_independent(s3_client, warehouse_location, mail_sink):
+    """One of two files rejected: the volume drop follows from it, a shift of the amounts of the rows that
+    did load does not (it leads the other findings)."""
+    report, contract = ingest(s3_client, warehouse_location, [("part-00000.csv.gz", HEADER, lines(1, 30)),
+                                                              ("part-00001.csv.gz", RENAMED, lines(31, 10))])
+    assert [f.status for f in report.files] == ["loaded", "rejected"]
+    rows, rows_series = spc("row_count", 40, 1.5, 30.0)
+    amount, amount_series = spc("amount_log_mean", 5.0, 0.1, 5.6, seed=11)
+    msg = send_alert(warehouse_location, mail_sink, [amount, rows, contract],
+                     {"row_count": rows_series, "amount_log_mean": amount_series})
+    assert msg["Subject"].startswith(f"[CRITICAL] transactions {DAY}: file rejected - {report.files[1].key}: "
+                                     "contract: column 'amount'")
+    assert msg["Subject"].endswith(" (1 metric follows) and 1 more")
+    text, _ = bodies(msg)
+    follows = text[text.index("FOLLOWING FROM IT"):text.index("OTHER NEW ALERTS")]
+    assert "transactions.row_count" in follows and "amount_log_mean" not in follows
+    assert "transactions.amount_log_mean [critical, new]" in text[text.index("OTHER NEW ALERTS"):]
+    assert "nothing of transactions was loaded" not in text
+
+
+def test_without_a_rejection_the_worst_finding_leads_and_a_warning_opens_no_triage(warehouse_location, mail_sink):
+    warn = judge("tx_count", history(seed=5), Point(history()[-1].batch_date + timedelta(days=1), 5.0))[0]
+    warn["verdict"] = "warning"
+    warn["findings"] = [{"rule": "nelson_5", "severity": "warning", "description": "Nelson 5: 2 of 3 beyond 2 sigma",
+                         "magnitude": None}]
+    msg = send_alert(warehouse_location, mail_sink, [warn], {})
+    assert msg["Subject"].startswith(f"[WARNING] transactions.tx_count {DAY}: ")
+    text, html = bodies(msg)
+    assert "REQUIRED ACTION" not in text and "required_actions" not in text + html and "ROOT CAUSE" not in text
+    assert "LABEL THIS BATCH" in text  # the label steps remain for warnings
