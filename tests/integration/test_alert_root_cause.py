@@ -11,12 +11,14 @@ import gzip
 import hashlib
 import json
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
+
+import pytest
 
 from dataops.alerts import dispatch_alerts
 from dataops.datasets import load_dataset
 from dataops.ingest import ingest_batch
-from dataops.quality.gate import contract_evaluation
+from dataops.quality.gate import contract_evaluation, run_gate
 from dataops.quality.metrics import BatchFacts
 from dataops.spc import Point
 from dataops.weblinks import triage_url
@@ -146,3 +148,49 @@ def test_without_a_rejection_the_worst_finding_leads_and_a_warning_opens_no_tria
     text, html = bodies(msg)
     assert "REQUIRED ACTION" not in text and "required_actions" not in text + html and "ROOT CAUSE" not in text
     assert "LABEL THIS BATCH" in text  # the label steps remain for warnings
+
+
+@pytest.mark.slow
+def test_the_real_gate_on_a_schema_change_leads_with_the_rejected_file(stack_connections, monkeypatch, tmp_path):
+    """Simulated history (22 days) ingested and judged by the real gate, then a renamed column: the e-mail the
+    gate sends through the SMTP connection leads with the rejected file, the collapsed volume follows it."""
+    import boto3
+
+    from dataops.simulator.cli import main
+    from dataops.warehouse import WarehouseLocation
+
+    start, days = date(2026, 1, 5), 23
+    fault_day = (start + timedelta(days=days - 1)).isoformat()
+    monkeypatch.setenv("DATAOPS_QUALITY_SPC_OVERRIDES", json.dumps({"min_baseline_points": 14}))
+    assert main(["land", "--start", start.isoformat(), "--days", str(days), "--tx-per-day", "300", "--seed", "5",
+                 "--endpoint-url", stack_connections["s3_endpoint"], "--bucket", "landing",
+                 "--fault", f"{fault_day}:schema_change:renamed"]) == 0
+    s3 = boto3.client("s3", endpoint_url=stack_connections["s3_endpoint"], region_name="us-east-1")
+    location = WarehouseLocation.duckdb(stack_connections["warehouse"])
+    sink = stack_connections["mail_sink"]
+    for offset in range(days):
+        day = (start + timedelta(days=offset)).isoformat()
+        for source in ("transactions", "chargebacks"):
+            ingest_batch(s3, "landing", load_dataset("transactions"), source, day, location)
+        alert = _gate_alert(location, day) if day == fault_day else None
+        result = run_gate(location, "transactions", day, run_id=f"r-{day}", run_gx=False, alert=alert)
+    assert result.critical
+    (msg,) = [m for m in sink.messages() if fault_day in m["Subject"]]
+    [rejected] = [f for f in result.findings if f["metric"] == "contract.rejected_files"]
+    assert msg["Subject"].startswith(f"[CRITICAL] transactions {fault_day}: file rejected - transactions/"
+                                     f"batch_date={fault_day}/")
+    assert "metrics follow" in msg["Subject"] or "metric follows" in msg["Subject"]
+    text, _ = bodies(msg)
+    follows = text[text.index("FOLLOWING FROM IT"):]
+    assert "transactions.row_count [critical" in follows and rejected["severity"] == "critical"
+
+
+def _gate_alert(location, day: str):
+    from dataops_airflow.notifiers import smtp_send_function
+
+    def alert(*, evaluations, series, links):
+        return dispatch_alerts(location, dataset="transactions", batch_date=day, run_key=f"gate/{day}",
+                               evaluations=evaluations, series=series, links=links,
+                               recipients=["analysts@localhost"], send=smtp_send_function("smtp_default"))
+
+    return alert
