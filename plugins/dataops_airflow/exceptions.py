@@ -25,3 +25,7 @@ class BatchLate(AirflowSensorTimeout):
     def __init__(self, late: LateBatch, message: str) -> None:
         super().__init__(message)
         self.late = late
+
+    def __reduce__(self):
+        """Pickle with both arguments (the default would call ``BatchLate(message)``)."""
+        return (type(self), (self.late, str(self)))

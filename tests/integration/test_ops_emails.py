@@ -92,3 +92,15 @@ def test_a_gate_stopped_by_a_finding_mails_the_analysts_and_not_operations(stack
     ops = sink.messages()[-1]
     assert ops["Subject"] == f"[AIRFLOW FAILURE] value_pipeline_transactions.quality.spc_gate ({task.run_id})"
     assert ops["To"] == "ops@localhost" and task.log_url in ops.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_the_late_batch_survives_pickling():
+    import pickle
+
+    from dataops.alerts.late_batch import LateBatch
+    from dataops_airflow.exceptions import BatchLate
+
+    late = LateBatch("transactions", DAY, "landing", f"transactions/batch_date={DAY}/_manifest.json",
+                     datetime(2026, 3, 15, 6, tzinfo=UTC), timedelta(hours=6))
+    again = pickle.loads(pickle.dumps(BatchLate(late, "late")))
+    assert again.late == late and str(again) == "late"
