@@ -101,7 +101,7 @@ def test_a_rejected_file_leads_and_the_volume_findings_follow_it(s3_client, ware
     assert cause < text.index("FOLLOWING FROM IT") < rest
     assert "transactions.row_count [critical, new]" in follows and "transactions.quarantine_rate" in follows
     assert "chargebacks.lateness_days" not in follows and "chargebacks.lateness_days" in text[rest:]
-    assert f"{rejected.key}: contract: column 'amount'" in text and "(40 row(s) quarantined)" in text
+    assert f"- {rejected.key}: rejected by the ingest of transactions, 40 row(s) quarantined with it" in text
     assert "nothing of transactions was loaded for this batch" in text
     assert "contract.rejected_files [" not in text  # the contract finding is the cause, not a metric line
     # one click to the analysts' action, the run's Data Docs, the CLI kept as the operators' fallback

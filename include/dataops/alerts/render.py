@@ -189,8 +189,8 @@ _HTML = """<!DOCTYPE html>
 </table>
 {%- endmacro %}
 {% for c in causes %}<h3>Root cause: {{ c.headline }}</h3>
-<ul>{% for f in c.files %}<li>rejected by the ingest ({{ c.source }}): <b>{{ f.key }}</b>: {{ f.reason }}
-({{ f.rows }} row(s) quarantined)</li>{% endfor %}</ul>
+<ul>{% for f in c.files %}<li><b>{{ f.key }}</b>{% if not loop.first %}: {{ f.reason }}{% endif %}: rejected by the
+ingest of {{ c.source }}, {{ f.rows }} row(s) quarantined with it</li>{% endfor %}</ul>
 {% if c.nothing_loaded %}<p>Nothing of {{ c.source }} was loaded for this batch.</p>{% endif %}
 {% if c.follow %}<p>These findings follow from it:</p>
 {{ table(c.follow) }}
@@ -235,7 +235,7 @@ REQUIRED ACTION: triage this batch (known_bad or false_positive): {{ triage_url 
     excluded points: {{ r.excluded }}
 {% endfor %}{% endmacro %}{% for c in causes %}
 ROOT CAUSE: {{ c.headline }}
-{% for f in c.files %}- rejected by the ingest ({{ c.source }}): {{ f.key }}: {{ f.reason }} ({{ f.rows }} row(s) quarantined)
+{% for f in c.files %}- {{ f.key }}{% if not loop.first %}: {{ f.reason }}{% endif %}: rejected by the ingest of {{ c.source }}, {{ f.rows }} row(s) quarantined with it
 {% endfor %}{% if c.nothing_loaded %}- nothing of {{ c.source }} was loaded for this batch
 {% endif %}{% if c.follow %}
 FOLLOWING FROM IT

@@ -76,3 +76,12 @@ def test_causes_of_the_main_source_come_first():
     assert [c.source for c in plan.causes] == ["transactions", "chargebacks"]
     assert plan.causes[0].follow == (rows,) and plan.causes[1].follow == (labels,) and plan.independent == ()
     assert plan.causes[0].headline == f"file rejected - {KEY}: contract: b"
+
+
+def test_several_rejected_files_are_counted_in_the_headline():
+    from dataops.alerts.causes import Cause
+
+    cause = Cause("transactions", (Rejection("transactions", "a.csv.gz", "contract: x", 3),
+                                   Rejection("transactions", "b.csv.gz", "checksum y", 2),
+                                   Rejection("transactions", "c.csv.gz", "checksum z", 1)))
+    assert cause.headline == "file rejected - a.csv.gz: contract: x (and 2 more files)"
