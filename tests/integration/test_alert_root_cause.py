@@ -138,6 +138,39 @@ def test_a_partly_rejected_batch_keeps_unrelated_findings_independent(s3_client,
     assert "nothing of transactions was loaded" not in text
 
 
+def test_rows_quarantined_one_by_one_show_their_reasons_with_the_quarantine_rate(s3_client, warehouse_location,
+                                                                                mail_sink):
+    batch = lines(1, 30)
+    for i in range(8):
+        batch[i] = tx_line(i + 1, day=DAY, amount="abc")
+    for i in range(8, 12):
+        batch[i] = tx_line(i + 1, day=DAY, amount="")
+    report, contract = ingest(s3_client, warehouse_location, [("part-00000.csv.gz", HEADER, batch)])
+    assert not report.rejected and report.rows_quarantined == 12
+    rate, rate_series = spc("quarantine_rate", 0.01, 0.002, 0.4)
+    msg = send_alert(warehouse_location, mail_sink, [rate, contract], {"quarantine_rate": rate_series})
+    assert msg["Subject"].startswith(f"[CRITICAL] transactions.quarantine_rate {DAY}: +")  # no file: no cause
+    text, html = bodies(msg)
+    assert "quarantined rows by reason: amount: not a double (8), amount: missing value (4)" in text
+    assert "quarantined rows by reason: amount: not a double (8), amount: missing value (4)" in html
+    assert "ROOT CAUSE" not in text
+
+
+def test_a_duplicate_delivery_is_the_cause_of_the_quarantine_rate(s3_client, warehouse_location, mail_sink):
+    same = lines(1, 20)
+    report, contract = ingest(s3_client, warehouse_location, [("part-00000.csv.gz", HEADER, same),
+                                                              ("part-00001.csv.gz", HEADER, same)])
+    assert [f.status for f in report.files] == ["loaded", "duplicate_file"] and contract["verdict"] == "in_control"
+    rate, rate_series = spc("quarantine_rate", 0.01, 0.002, 0.5)
+    msg = send_alert(warehouse_location, mail_sink, [rate, contract], {"quarantine_rate": rate_series})
+    assert msg["Subject"] == (
+        f"[CRITICAL] transactions {DAY}: file rejected - transactions/batch_date={DAY}/part-00001.csv.gz: same "
+        f"content as transactions/batch_date={DAY}/part-00000.csv.gz (duplicate delivery) (1 metric follows)")
+    text, _ = bodies(msg)
+    assert "transactions.quarantine_rate [critical, new]" in text[text.index("FOLLOWING FROM IT"):]
+    assert "quarantined rows by reason" not in text  # the duplicate file's rows are the cause's, not row reasons
+
+
 def test_without_a_rejection_the_worst_finding_leads_and_a_warning_opens_no_triage(warehouse_location, mail_sink):
     warn = judge("tx_count", history(seed=5), Point(history()[-1].batch_date + timedelta(days=1), 5.0))[0]
     warn["verdict"] = "warning"

@@ -1,8 +1,8 @@
 """Root cause first: which ingest rejection of the batch explains which findings of the quality gate.
 
 The ingest rejects a landed file whole when it breaks the file contract (or its checksum differs from the
-manifest's); its rows go to ``raw.quarantine`` and the ledger ``raw.ingest_files`` keeps the file's row with
-``status = 'rejected'`` and the reason. The gate then measures what is left, so one renamed column shows up
+manifest's, or it repeats another file of the delivery); its rows go to ``raw.quarantine`` and the ledger
+``raw.ingest_files`` keeps the file's row with ``status = 'rejected'`` (or ``duplicate_file``) and the reason. The gate then measures what is left, so one renamed column shows up
 as a collapsed ``row_count``, a ``quarantine_rate`` of 1 and the ``contract.rejected_files`` finding. The
 analysts should read the cause first, not "-568 sigma on row_count".
 
@@ -17,6 +17,9 @@ Attribution rule (per landed source S with at least one rejected file in the bat
 * anything else (other sources, GX row checks, amounts, category shares of the rows that did load, score
   metrics) is an independent finding.
 
+Rows quarantined one by one (a bad value, a duplicate key) are no cause of their own: their most frequent
+reasons are shown with the ``quarantine_rate`` finding of their source (:func:`load_quarantine_reasons`).
+
 Order of the e-mail: causes (main source first), each with the findings that follow from it; then the
 independent findings worst first (severity, new before continuing, then distance from the centre); then
 the metrics back in control.
@@ -25,7 +28,7 @@ the metrics back in control.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dataops.alerts.state import Digest, Item
@@ -34,6 +37,10 @@ from dataops.alerts.state import Digest, Item
 CONTRACT_METRIC = "contract.rejected_files"
 #: Ledger of the ingest (``dataops.ingest.tables.LEDGER``), read with plain SQL on both engines.
 LEDGER_SCHEMA, LEDGER_TABLE = "raw", "ingest_files"
+#: Ledger statuses of a file rejected whole (its rows all quarantined).
+REJECTED_STATUSES = ("rejected", "duplicate_file")
+#: Quarantined-row reasons shown per source.
+MAX_REASONS = 3
 #: Metric kinds a rejected file moves, and the direction it moves them (-1 down, +1 up).
 CONSEQUENCE_DIRECTION = {"row_count": -1, "quarantine_rate": 1, "null_rate": -1, "duplicate_key_rate": -1}
 
@@ -93,6 +100,8 @@ class AlertPlan:
     causes: tuple[Cause, ...]
     independent: tuple[Item, ...]
     recovered: tuple[Item, ...]
+    #: metric -> a line of detail (the quarantined rows' reasons of a ``quarantine_rate`` finding).
+    details: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def flagged(self) -> tuple[Item, ...]:
@@ -120,9 +129,7 @@ def load_rejections(con: Any, dataset: str, batch_date: str) -> tuple[list[Rejec
     :param batch_date: ``YYYY-MM-DD``.
     :return: (rejections ordered by source and file, source -> rows loaded); empty without a ledger.
     """
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-                         "AND table_name = ?", [LEDGER_SCHEMA, LEDGER_TABLE]).fetchone()
-    if not exists or not exists[0]:
+    if not _table_exists(con, LEDGER_SCHEMA, LEDGER_TABLE):
         return [], {}
     ledger = f"{LEDGER_SCHEMA}.{LEDGER_TABLE}"
     rows = con.execute(
@@ -134,9 +141,64 @@ def load_rejections(con: Any, dataset: str, batch_date: str) -> tuple[list[Rejec
     loaded: dict[str, int] = {}
     for source, key, status, message, landed, rows_loaded in rows:
         loaded[source] = loaded.get(source, 0) + int(rows_loaded or 0)
-        if status == "rejected":
+        if status in REJECTED_STATUSES:
             rejections.append(Rejection(source, key, short_reason(key, message), int(landed or 0)))
     return rejections, loaded
+
+
+def _table_exists(con: Any, schema: str, table: str) -> bool:
+    row = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                      [schema, table]).fetchone()
+    return bool(row and row[0])
+
+
+def reason_kind(reason: str) -> str:
+    """A quarantine reason without its value: ``amount: below 0.01: 0.001`` -> ``amount: below 0.01``."""
+    text = (reason or "").strip()
+    if text.startswith("duplicate_key:"):
+        return "duplicate_key"
+    return ": ".join(text.split(": ")[:2]) or "no reason"
+
+
+def load_quarantine_reasons(con: Any, dataset: str, batch_date: str, rejected_files: Iterable[str] = ()
+                            ) -> dict[str, tuple[tuple[str, int], ...]]:
+    """The most frequent reasons of the batch's rows quarantined one by one, per source.
+
+    :param con: an open warehouse connection.
+    :param dataset: dataset name.
+    :param batch_date: ``YYYY-MM-DD``.
+    :param rejected_files: keys of files rejected whole (their rows are left out: the file is the cause).
+    :return: source -> ((reason kind, rows), ...), at most :data:`MAX_REASONS`, most frequent first.
+    """
+    if not _table_exists(con, "raw", "quarantine"):
+        return {}
+    skip = set(rejected_files)
+    counts: dict[str, dict[str, int]] = {}
+    for source, key, reason, n in con.execute(
+            "SELECT source, source_file, reason, count(*) FROM raw.quarantine WHERE dataset = ? "
+            "AND batch_date = CAST(? AS DATE) GROUP BY source, source_file, reason", [dataset, batch_date]
+            ).fetchall():
+        if key not in skip:
+            by_kind = counts.setdefault(source, {})
+            by_kind[reason_kind(reason)] = by_kind.get(reason_kind(reason), 0) + int(n)
+    return {s: tuple(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_REASONS]) for s, c in counts.items()}
+
+
+def with_reasons(plan: AlertPlan, reasons: Mapping[str, tuple[tuple[str, int], ...]],
+                 origins: Mapping[str, MetricOrigin]) -> AlertPlan:
+    """The plan with a "quarantined rows" detail on each flagged ``quarantine_rate`` finding of a source with
+    rows quarantined one by one.
+
+    :param reasons: from :func:`load_quarantine_reasons`.
+    :param origins: metric -> source and kind.
+    """
+    details = dict(plan.details)
+    for item in plan.flagged:
+        origin = origins.get(item.result.metric)
+        if origin is not None and origin.kind == "quarantine_rate" and reasons.get(origin.source):
+            details[item.result.metric] = "quarantined rows by reason: " + ", ".join(
+                f"{kind} ({n})" for kind, n in reasons[origin.source])
+    return replace(plan, details=details)
 
 
 def metric_origins(dataset: str, metrics: Iterable[str]) -> tuple[str, dict[str, MetricOrigin]]:

@@ -26,7 +26,14 @@ from email.message import EmailMessage
 from typing import Any
 
 from dataops.alerts import tables
-from dataops.alerts.causes import AlertPlan, load_rejections, metric_origins, plan_alert
+from dataops.alerts.causes import (
+    AlertPlan,
+    load_quarantine_reasons,
+    load_rejections,
+    metric_origins,
+    plan_alert,
+    with_reasons,
+)
 from dataops.alerts.inputs import CRITICAL, MetricResult, as_date, chart_points, fill_zones, metric_result
 from dataops.alerts.message import build_message, new_cid
 from dataops.alerts.outbox import DELIVERY_ERRORS, describe, flush_outbox
@@ -89,7 +96,9 @@ def _plan(con: Any, dataset: str, batch_date: str, digest: Digest) -> AlertPlan:
     """The digest ordered by cause, with the batch's ingest rejections read from the warehouse."""
     rejections, loaded = load_rejections(con, dataset, batch_date)
     main, origins = metric_origins(dataset, [i.result.metric for i in digest.items])
-    return plan_alert(digest, rejections, loaded, origins, main_source=main)
+    plan = plan_alert(digest, rejections, loaded, origins, main_source=main)
+    reasons = load_quarantine_reasons(con, dataset, batch_date, [r.file_key for r in rejections])
+    return with_reasons(plan, reasons, origins)
 
 
 def _links(dataset: str, batch_date: str, digest: Digest, links: Mapping[str, str]) -> dict[str, str]:

@@ -110,10 +110,13 @@ def _excluded(r: MetricResult) -> str:
     return ", ".join(f"{d} ({s})" if s else d for d, s in r.excluded)
 
 
-def row(dataset: str, item: Item) -> dict[str, Any]:
-    """The table row of one item (every field a display string)."""
+def row(dataset: str, item: Item, detail: str = "") -> dict[str, Any]:
+    """The table row of one item (every field a display string).
+
+    :param detail: an extra line (e.g. the quarantined rows' reasons), ``""`` for none.
+    """
     r = item.result
-    return {
+    return {"detail": detail,
         "metric": display_name(dataset, r.metric), "severity": r.severity or "ok", "kind": item.kind,
         "status": {"new": "new", "continuing": f"day {item.days_out}",
                    "recovered": "back in control"}[item.kind],
@@ -140,10 +143,10 @@ class ChartRef:
     png: bytes
 
 
-def _cause(dataset: str, cause: Cause) -> dict[str, Any]:
+def _cause(dataset: str, cause: Cause, details: Mapping[str, str]) -> dict[str, Any]:
     return {"headline": cause.headline, "source": cause.source, "nothing_loaded": cause.nothing_loaded,
             "files": [{"key": r.file_key, "reason": r.reason, "rows": r.rows} for r in cause.rejections],
-            "follow": [row(dataset, i) for i in cause.follow]}
+            "follow": [row(dataset, i, details.get(i.result.metric, "")) for i in cause.follow]}
 
 
 def context(dataset: str, batch_date: str, run_key: str, plan: AlertPlan, links: Mapping[str, str],
@@ -159,9 +162,10 @@ def context(dataset: str, batch_date: str, run_key: str, plan: AlertPlan, links:
                   "url": safe_url(v), "text": str(v)} for k, v in links.items() if v and k != "triage"]
     return {
         "dataset": dataset, "batch_date": batch_date, "run_key": run_key, "triage_url": triage,
-        "causes": [_cause(dataset, c) for c in plan.causes],
-        "new": [row(dataset, i) for i in plan.independent if i.kind == "new"],
-        "continuing": [row(dataset, i) for i in plan.independent if i.kind == "continuing"],
+        "causes": [_cause(dataset, c, plan.details) for c in plan.causes],
+        "new": [row(dataset, i, plan.details.get(i.result.metric, "")) for i in plan.independent if i.kind == "new"],
+        "continuing": [row(dataset, i, plan.details.get(i.result.metric, "")) for i in plan.independent
+                       if i.kind == "continuing"],
         "recovered": [row(dataset, i) for i in plan.recovered],
         "charts": [{"metric": display_name(dataset, c.metric), "cid": c.cid} for c in charts],
         "chart_errors": {display_name(dataset, m): e for m, e in chart_errors.items()},
@@ -183,7 +187,7 @@ _HTML = """<!DOCTYPE html>
 {% for r in rows -%}
 <tr><td><b>{{ r.metric }}</b></td><td>{{ r.severity }}</td><td>{{ r.status }}</td><td>{{ r.value }}</td>
 <td>{{ r.centre }}</td><td>{{ r.limits }}</td><td>{{ r.z }}</td>
-<td>{% for rule in r.rules %}{{ rule }}{% if not loop.last %}<br>{% endif %}{% endfor %}</td>
+<td>{% for rule in r.rules %}{{ rule }}{% if not loop.last %}<br>{% endif %}{% endfor %}{% if r.detail %}<br>{{ r.detail }}{% endif %}</td>
 <td>{{ r.baseline }}</td><td>{{ r.excluded }}</td></tr>
 {% endfor -%}
 </table>
@@ -231,7 +235,8 @@ REQUIRED ACTION: triage this batch (known_bad or false_positive): {{ triage_url 
 - {{ r.metric }} [{{ r.severity }}, {{ r.status }}]: {{ r.headline }}
     value {{ r.value }}, centre {{ r.centre }}, limits {{ r.limits }}, z {{ r.z }}
 {% for rule in r.rules %}    rule: {{ rule }}
-{% endfor %}    baseline window: {{ r.baseline }}
+{% endfor %}{% if r.detail %}    {{ r.detail }}
+{% endif %}    baseline window: {{ r.baseline }}
     excluded points: {{ r.excluded }}
 {% endfor %}{% endmacro %}{% for c in causes %}
 ROOT CAUSE: {{ c.headline }}
@@ -245,7 +250,8 @@ FOLLOWING FROM IT
 {{ rows_text(new) }}{% endif %}{% if continuing %}
 STILL OUT OF CONTROL
 {% for r in continuing %}- {{ r.metric }}: {{ r.headline }} (since {{ r.since }}); value {{ r.value }}, limits {{ r.limits }}, z {{ r.z }}
-{% endfor %}{% endif %}{% if recovered %}
+{% if r.detail %}    {{ r.detail }}
+{% endif %}{% endfor %}{% endif %}{% if recovered %}
 BACK IN CONTROL
 {% for r in recovered %}- {{ r.metric }}: back in control (out since {{ r.since }}, {{ r.headline }}); value {{ r.value }}, z {{ r.z }}
 {% endfor %}{% endif %}
