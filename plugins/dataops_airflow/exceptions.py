@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
 
-from dataops.alerts.late_batch import LateBatch
+if TYPE_CHECKING:  # DAG files import this module (through the notifiers): keep their parse light
+    from dataops.alerts.late_batch import LateBatch
 
 
 class DataQualityFailure(AirflowFailException):
