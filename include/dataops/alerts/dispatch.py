@@ -13,7 +13,7 @@ Order of work in :func:`dispatch_alerts`:
    server does not take it (``OSError`` / ``smtplib.SMTPException``) the message goes to the outbox;
 6. write the state, the log row (and the outbox row) in one transaction.
 
-Delivery is at least once: a crash between the SMTP server accepting the message and step 5 sends it again
+Delivery is at least once: a crash between the SMTP server accepting the message and step 6 sends it again
 on the retry. The quality verdict never depends on any of this.
 """
 

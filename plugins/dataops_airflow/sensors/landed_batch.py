@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from airflow.sdk import BaseSensorOperator
 from airflow.sdk.exceptions import AirflowSensorTimeout
 
 from dataops_airflow.exceptions import BatchLate
 from dataops_airflow.settings import landing_bucket
+
+if TYPE_CHECKING:
+    from dataops.alerts.late_batch import LateBatch
 
 
 class LandedBatchSensor(BaseSensorOperator):
@@ -69,7 +73,7 @@ class LandedBatchSensor(BaseSensorOperator):
                 f"{self.timeout:.0f}s. Ask the upstream team whether it was sent; the run can be cleared once it "
                 "lands.")) from err
 
-    def late_batch(self, gave_up_at: datetime):
+    def late_batch(self, gave_up_at: datetime) -> LateBatch:
         """The missing key and the expected time (``gave_up_at``: the sensor's deadline, start + timeout)."""
         from dataops.alerts.late_batch import LateBatch
         from dataops.ingest.landing import manifest_key
