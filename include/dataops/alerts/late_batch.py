@@ -43,7 +43,9 @@ def _when(moment: datetime) -> str:
 
 def _hours(waited: timedelta) -> str:
     seconds = waited.total_seconds()
-    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds:.0f} s"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.3g} h"
+    return f"{seconds / 60:.3g} min" if seconds >= 60 else f"{seconds:.3g} s"
 
 
 def late_batch_subject(late: LateBatch) -> str:
