@@ -134,3 +134,13 @@ def triage_url(dataset: str, batch_date: str, *, base: str | None = None) -> str
     """HTTP URL of the triage action (the Required Action of the triage run) of a batch."""
     run_id = quote(triage_run_id(dataset, batch_date), safe="")
     return f"{base_url(base)}/dags/{TRIAGE_DAG_ID}/runs/{run_id}/tasks/{TRIAGE_TASK_ID}/required_actions"
+
+
+def task_log_url(dag_id: str, run_id: str, task_id: str, try_number: int | str | None = None, *,
+                 base: str | None = None) -> str:
+    """The Airflow UI page (log) of a task instance: ``<base>/dags/<dag>/runs/<run>/tasks/<task>?try_number=N``.
+
+    The same route as the task SDK's ``RuntimeTaskInstance.log_url``, for callers without a task instance.
+    """
+    url = f"{base_url(base)}/dags/{quote(dag_id, safe='')}/runs/{quote(run_id, safe='')}/tasks/{quote(task_id, safe='')}"
+    return f"{url}?try_number={try_number}" if str(try_number or "").isdigit() else url

@@ -1,6 +1,7 @@
 """Alert e-mails of the SPC quality gate: one digest per run and dataset, no storms, nothing lost.
 
-Entry point: :func:`dispatch_alerts` (see :mod:`.dispatch`). Tables ``quality.alert_log``,
+Entry point: :func:`dispatch_alerts` (see :mod:`.dispatch`); the e-mail leads with the root cause (a file the
+ingest rejected, see :mod:`.causes`) and links critical findings to the analysts' triage action. Tables ``quality.alert_log``,
 ``quality.alert_state`` and ``quality.alert_outbox`` live in the warehouse (:mod:`.tables`).
 Pure Python plus Jinja2 and matplotlib; no Airflow (the SMTP sender lives in ``dataops_airflow.notifiers``).
 """

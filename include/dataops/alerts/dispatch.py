@@ -6,11 +6,14 @@ Order of work in :func:`dispatch_alerts`:
 2. a run key already ``sent``/``queued`` for the dataset sends nothing (task retries);
 3. compare today's verdicts with the alert state: new alerts, "still out of control, day N" lines,
    "back in control" notes; a clean day sends nothing;
-4. render (table, inline control charts, links, label steps, plain-text part) and send; when the SMTP
+4. order by cause (:mod:`.causes`): a file the ingest rejected leads, the findings that follow from it are
+   grouped under it, then the independent findings worst first, then the recoveries;
+5. render (subject, table, inline control charts, the triage link when something is critical, links, label
+   steps as the operators' fallback, plain-text part) and send; when the SMTP
    server does not take it (``OSError`` / ``smtplib.SMTPException``) the message goes to the outbox;
-5. write the state, the log row (and the outbox row) in one transaction.
+6. write the state, the log row (and the outbox row) in one transaction.
 
-Delivery is at least once: a crash between the SMTP server accepting the message and step 5 sends it again
+Delivery is at least once: a crash between the SMTP server accepting the message and step 6 sends it again
 on the retry. The quality verdict never depends on any of this.
 """
 
@@ -23,7 +26,15 @@ from email.message import EmailMessage
 from typing import Any
 
 from dataops.alerts import tables
-from dataops.alerts.inputs import MetricResult, as_date, chart_points, fill_zones, metric_result
+from dataops.alerts.causes import (
+    AlertPlan,
+    load_quarantine_reasons,
+    load_rejections,
+    metric_origins,
+    plan_alert,
+    with_reasons,
+)
+from dataops.alerts.inputs import CRITICAL, MetricResult, as_date, chart_points, fill_zones, metric_result
 from dataops.alerts.message import build_message, new_cid
 from dataops.alerts.outbox import DELIVERY_ERRORS, describe, flush_outbox
 from dataops.alerts.render import ChartRef, context, display_name, render_html, render_text, subject_line
@@ -45,14 +56,14 @@ def _clock(now: datetime | None) -> tuple[datetime, datetime]:
     return aware, aware.replace(tzinfo=None)
 
 
-def _charts(dataset: str, batch_date: str, digest: Digest, series: Mapping[str, Any], sender: str
+def _charts(dataset: str, batch_date: str, plan: AlertPlan, series: Mapping[str, Any], sender: str
             ) -> tuple[list[ChartRef], dict[str, str]]:
     from dataops.alerts.chart import control_chart_png
 
     charts: list[ChartRef] = []
     errors: dict[str, str] = {}
     today = as_date(batch_date)
-    for item in digest.flagged:
+    for item in plan.flagged:  # the leading findings first
         if len(charts) >= MAX_CHARTS:
             break
         r = item.result
@@ -81,6 +92,28 @@ def _with_today(points: list[dict[str, Any]], r: MetricResult, today) -> list[di
     return [*points, p]
 
 
+def _plan(con: Any, dataset: str, batch_date: str, digest: Digest) -> AlertPlan:
+    """The digest ordered by cause, with the batch's ingest rejections read from the warehouse."""
+    rejections, loaded = load_rejections(con, dataset, batch_date)
+    main, origins = metric_origins(dataset, [i.result.metric for i in digest.items])
+    plan = plan_alert(digest, rejections, loaded, origins, main_source=main)
+    reasons = load_quarantine_reasons(con, dataset, batch_date, [r.file_key for r in rejections])
+    return with_reasons(plan, reasons, origins)
+
+
+def _links(dataset: str, batch_date: str, digest: Digest, links: Mapping[str, str]) -> dict[str, str]:
+    """``links`` plus ``triage`` (:func:`dataops.weblinks.triage_url`) when a finding is critical."""
+    out = {k: v for k, v in links.items() if v}
+    if "triage" not in out and any(i.result.severity == CRITICAL for i in digest.flagged):
+        from dataops.weblinks import triage_url
+
+        try:
+            out["triage"] = triage_url(dataset, batch_date)
+        except RuntimeError as exc:  # no public base URL: the CLI fallback of the e-mail still works
+            log.warning("no triage link in the alert: %s", exc)
+    return out
+
+
 def _result(sent: bool = False, subject: str | None = None, message_id: str | None = None,
             queued: bool = False, flushed: int = 0, reason: str = "") -> dict[str, Any]:
     return {"sent": sent, "subject": subject, "message_id": message_id, "queued_in_outbox": queued,
@@ -99,7 +132,8 @@ def dispatch_alerts(location: Warehouse | WarehouseLocation, *, dataset: str, ba
     :param run_key: identifies the run (e.g. ``dag_id/run_id``); the same key never sends twice.
     :param evaluations: ``Evaluation.to_dict()`` of every metric of the batch (and contract findings).
     :param series: metric -> serialised chart series of the last batches; a missing one means no chart.
-    :param links: ``data_docs`` and ``task`` URLs (others are listed too).
+    :param links: ``data_docs`` (the run's served Data Docs page) and ``task`` URLs (others are listed too);
+        ``triage`` defaults to :func:`dataops.weblinks.triage_url` of the batch when a finding is critical.
     :param recipients: ``To`` addresses.
     :param send: delivers one message; raises ``OSError`` / ``smtplib.SMTPException`` on failure.
     :param sender: ``From`` address.
@@ -128,9 +162,11 @@ def dispatch_alerts(location: Warehouse | WarehouseLocation, *, dataset: str, ba
             reason = "nothing worth telling" if digest.empty else "alert due but no recipients configured"
             return _result(flushed=flushed, reason=reason)
 
-        subject = subject_line(dataset, batch_date, digest)
-        charts, chart_errors = _charts(dataset, batch_date, digest, series or {}, sender)
-        ctx = context(dataset, batch_date, run_key, digest, links or {}, charts, chart_errors)
+        plan = _plan(con, dataset, batch_date, digest)
+        subject = subject_line(dataset, batch_date, plan)
+        charts, chart_errors = _charts(dataset, batch_date, plan, series or {}, sender)
+        ctx = context(dataset, batch_date, run_key, plan, _links(dataset, batch_date, digest, links or {}),
+                      charts, chart_errors)
         msg = build_message(subject=subject, sender=sender, recipients=list(recipients), text=render_text(ctx),
                             html=render_html(ctx), charts=charts, now=aware_now,
                             headers={"X-DataOps-Run-Key": run_key, "X-DataOps-Dataset": dataset,

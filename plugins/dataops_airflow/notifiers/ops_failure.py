@@ -1,4 +1,13 @@
-"""``on_failure_callback`` that e-mails ops: which task failed, the exception, where the log is."""
+"""``on_failure_callback`` that e-mails ops: which task failed, the exception, where the log is.
+
+Operations get technical failures only, each in its own short e-mail to the ops recipients:
+
+* a task that failed after its retries: ``[AIRFLOW FAILURE] dag.task (run)`` with the exception and the log URL;
+* a batch that has not landed (:class:`~dataops_airflow.exceptions.BatchLate` from ``LandedBatchSensor``):
+  ``[LATE BATCH] ...`` naming the missing S3 key and the expected time;
+* a quality gate that stopped the batch (:class:`~dataops_airflow.exceptions.DataQualityFailure`): nothing.
+  That is a data-quality outcome the analysts already have in their alert e-mail, never mixed in here.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseNotifier
 
+from dataops_airflow.exceptions import BatchLate, DataQualityFailure
 from dataops_airflow.notifiers.smtp_sender import smtp_send_function
 
 if TYPE_CHECKING:
@@ -32,6 +42,22 @@ def _addresses(value: str | Sequence[str] | None) -> list[str]:
     if isinstance(value, str):
         value = value.replace(";", ",").split(",")
     return [a.strip() for a in value if a and a.strip()]
+
+
+def _log_url(ti: Any, facts: Mapping[str, str]) -> str:
+    """The task instance's log page: its own ``log_url``, else built on ``AIRFLOW__API__BASE_URL``."""
+    try:
+        url = str(getattr(ti, "log_url", "") or "")
+    except Exception:  # the URL is a nicety: never fail the callback for it
+        url = ""
+    if url or ti is None:
+        return url
+    from dataops.weblinks import task_log_url
+
+    try:
+        return task_log_url(facts["dag_id"], facts["run_id"], facts["task_id"], facts["try_number"])
+    except RuntimeError:
+        return ""
 
 
 def _one_line(text: str) -> str:
@@ -61,18 +87,15 @@ class OpsFailureNotifier(BaseNotifier):
         """dag, task, run, try, log URL and exception text from a task context."""
         ti = context.get("ti") or context.get("task_instance")
         dag_id = getattr(ti, "dag_id", None) or getattr(context.get("dag"), "dag_id", None) or "?"
-        try:
-            log_url = str(getattr(ti, "log_url", "") or "")
-        except Exception:  # the URL is a nicety: never fail the callback for it
-            log_url = ""
         exc = context.get("exception")
         exc_text = f"{type(exc).__name__}: {exc}" if isinstance(exc, BaseException) else str(exc or "unknown")
-        return {
+        f = {
             "dag_id": str(dag_id), "task_id": str(getattr(ti, "task_id", "?")),
             "run_id": str(getattr(ti, "run_id", None) or context.get("run_id") or "?"),
-            "try_number": str(getattr(ti, "try_number", "?")),
-            "log_url": log_url, "exception": exc_text[:MAX_EXCEPTION_CHARS],
+            "try_number": str(getattr(ti, "try_number", "?")), "exception": exc_text[:MAX_EXCEPTION_CHARS],
         }
+        f["log_url"] = _log_url(ti, f)
+        return f
 
     def build_message(self, context: Mapping[str, Any], sender: str) -> EmailMessage:
         """The e-mail for one failure: plain text plus an escaped HTML alternative."""
@@ -94,10 +117,26 @@ class OpsFailureNotifier(BaseNotifier):
             f"<p>Exception:</p><pre>{e['exception']}</pre><p>Log: {link}</p>", subtype="html")
         return msg
 
+    def message_for(self, context: Mapping[str, Any], sender: str) -> EmailMessage | None:
+        """The e-mail this failure deserves: none for a data verdict, the late-batch one, or the failure one."""
+        exc = context.get("exception")
+        if isinstance(exc, DataQualityFailure):
+            return None
+        if isinstance(exc, BatchLate):
+            from dataops.alerts.late_batch import late_batch_message
+
+            f = self.facts(context)
+            return late_batch_message(exc.late, task=f"{f['dag_id']}.{f['task_id']}", log_url=f["log_url"],
+                                      sender=sender, recipients=_addresses(self.to))
+        return self.build_message(context, sender)
+
     def notify(self, context: Context) -> None:
-        send = smtp_send_function(self.smtp_conn_id)
         sender = self.sender or self._conn_sender() or "dataops@localhost"
-        send(self.build_message(context, sender))
+        message = self.message_for(context, sender)
+        if message is None:
+            self.log.info("data-quality verdict, already e-mailed to the analysts: no operations e-mail")
+            return
+        smtp_send_function(self.smtp_conn_id)(message)
 
     def _conn_sender(self) -> str | None:
         from airflow.sdk import BaseHook

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from airflow.sdk import BaseOperator, BaseOperatorLink
-from airflow.sdk.exceptions import AirflowFailException
 
+from dataops_airflow.exceptions import DataQualityFailure
 from dataops_airflow.settings import WAREHOUSE_POOL
 
 #: XCom key holding the Data Docs URL of the task's run (read by :class:`DataDocsLink`).
@@ -120,5 +120,5 @@ class QualityGateOperator(BaseOperator):
             self.log.info("acknowledged as false positive: %s", result.describe(f))
         if result.blocking:
             self._keep_incident(ti, result)
-            raise AirflowFailException(result.failure_message())
+            raise DataQualityFailure(result.failure_message())
         return result.to_dict()

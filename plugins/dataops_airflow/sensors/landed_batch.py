@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from airflow.sdk import BaseSensorOperator
 from airflow.sdk.exceptions import AirflowSensorTimeout
 
+from dataops_airflow.exceptions import BatchLate
 from dataops_airflow.settings import landing_bucket
+
+if TYPE_CHECKING:
+    from dataops.alerts.late_batch import LateBatch
 
 
 class LandedBatchSensor(BaseSensorOperator):
     """Succeeds once ``<prefix>/batch_date=<batch_date>/_manifest.json`` exists in the landing bucket.
 
     Runs in ``reschedule`` mode by default, so no worker slot is held while waiting. When ``timeout``
-    passes, it fails with a message naming the missing batch and where it was expected.
+    passes, it fails with :class:`~dataops_airflow.exceptions.BatchLate` naming the missing key and the
+    expected time; the DAG's ``OpsFailureNotifier`` turns it into operations' "late batch" e-mail.
 
     :param prefix: the source's folder in the bucket (e.g. ``transactions``).
     :param batch_date: ``YYYY-MM-DD`` (templated; default ``{{ ds }}``).
@@ -61,10 +67,17 @@ class LandedBatchSensor(BaseSensorOperator):
         try:
             return super().execute(context)
         except AirflowSensorTimeout as err:
-            from dataops.ingest.landing import manifest_key
+            late = self.late_batch(datetime.now(UTC))
+            raise BatchLate(late, (
+                f"Batch {self.prefix} {self.batch_date} is late: {late.url} did not appear within "
+                f"{self.timeout:.0f}s. Ask the upstream team whether it was sent; the run can be cleared once it "
+                "lands.")) from err
 
-            raise AirflowSensorTimeout(
-                f"Batch {self.prefix} {self.batch_date} is late: s3://{self._bucket()}/"
-                f"{manifest_key(self.prefix, self.batch_date)} did not appear within {self.timeout:.0f}s. "
-                "Ask the upstream team whether it was sent; the run can be cleared once it lands."
-            ) from err
+    def late_batch(self, gave_up_at: datetime) -> LateBatch:
+        """The missing key and the expected time (``gave_up_at``: the sensor's deadline, start + timeout)."""
+        from dataops.alerts.late_batch import LateBatch
+        from dataops.ingest.landing import manifest_key
+
+        return LateBatch(prefix=self.prefix, batch_date=self.batch_date, bucket=self._bucket(),
+                         key=manifest_key(self.prefix, self.batch_date), expected_by=gave_up_at,
+                         waited=timedelta(seconds=float(self.timeout)))
