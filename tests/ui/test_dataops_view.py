@@ -4,6 +4,7 @@ the session's S3 endpoint) and, once, in headless Chromium."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import threading
@@ -118,6 +119,16 @@ def test_overview_shows_tiles_incidents_and_the_registry(client, viewer):
     assert "<form" not in html and "Rolling back needs permission" in html  # a viewer gets no rollback form
     as_of = client.get(f"{VIEW}/?as_of={KNOWN_BAD_DAY}", headers=viewer).text
     assert 'data-metric="amount_log_mean" data-state="excluded"' in as_of
+
+
+def test_an_unreadable_warehouse_is_reported_in_its_sections_only(client, viewer, tmp_path, monkeypatch):
+    broken = tmp_path / "not-a-database.duckdb"
+    broken.write_text("this is not a DuckDB file")
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE_DEFAULT", json.dumps({"conn_type": "duckdb", "host": str(broken)}))
+    page = client.get(f"{VIEW}/", headers=viewer)
+    assert page.status_code == 200, page.text
+    assert page.text.count("Warehouse cannot read it now") == 2  # the tiles and the incidents
+    assert 'champion <strong class="champion">v2</strong>' in page.text  # the registry still shows
 
 
 def test_chart_page_draws_limits_zones_flags_and_hollow_points(client, viewer):

@@ -55,15 +55,18 @@ def _attempt(read: Callable[[], Any]) -> tuple[Any, str | None]:
         return None, f"cannot read it now: {type(exc).__name__}: {exc}"
 
 
-def _tiles(src: Sources, names: list[str], as_of: date | None) -> list[Any]:
+def _tiles(src: Sources, names: list[str], as_of: date | None) -> tuple[list[Any], dict[str, str]]:
+    """Each dataset's tiles (an empty one when unreadable) and, per dataset, why it could not be read."""
     from dataops.overview import DatasetTiles, dataset_tiles
 
-    location, error = _attempt(src.warehouse)
-    out = []
+    location, failed = _attempt(src.warehouse)
+    out, errors = [], {}
     for name in names:
-        tiles, error = (None, error) if error else _attempt(partial(dataset_tiles, location, name, as_of))
+        tiles, error = (None, failed) if failed else _attempt(partial(dataset_tiles, location, name, as_of))
         out.append(tiles or DatasetTiles(name, None, ()))
-    return out
+        if error:
+            errors[name] = f"Warehouse {error}"
+    return out, errors
 
 
 def _registry_overview(src: Sources, name: str) -> Any:
@@ -102,11 +105,12 @@ def _overview(request: Request, user: Any, src: Sources, names: list[str], *, as
               subtitle: str, with_charts: bool = False) -> HTMLResponse:
     from dataops.overview import open_incidents
 
-    tiles = _tiles(src, names, as_of)
+    tiles, tile_errors = _tiles(src, names, as_of)
     incidents, incidents_error = _attempt(lambda: open_incidents(src.warehouse(), names))
     charts = [c for d in tiles if d.batch_date for c in _run_charts(request, src, d)] if with_charts else []
     return _page(render("overview.html", title=title, subtitle=subtitle, root=_root(request), user=user.get_name(),
-                        tiles=tiles, charts=charts, incidents=incidents or [], incidents_error=incidents_error,
+                        tiles=tiles, tile_errors=tile_errors, charts=charts, incidents=incidents or [],
+                        incidents_error=incidents_error and f"Warehouse {incidents_error}",
                         models=_models(src, names), may_roll_back=may_roll_back(user)))
 
 
