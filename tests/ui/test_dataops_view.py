@@ -95,7 +95,7 @@ def _view_routes() -> list[tuple[str, str]]:
 
 def test_every_route_of_the_view_refuses_anonymous_callers(client, auth_manager):
     routes = _view_routes()
-    assert {m for m, _ in routes} == {"GET", "POST"} and len(routes) == 4, routes
+    assert {m for m, _ in routes} == {"GET", "POST"} and len(routes) == 5, routes
     no_role = _bearer(auth_manager, "nobody", None)
     for method, path in routes:
         response = client.request(method, path, headers={"Origin": "http://testserver"},
@@ -166,14 +166,18 @@ def test_admin_rolls_back_and_the_history_records_the_logged_in_user(client, adm
     form = client.get(f"{VIEW}/", headers=admin).text
     assert 'action="/dataops/view/models/transactions/rollback"' in form and 'name="confirm"' in form
     response = _rollback(client, admin)
-    assert response.status_code == 200, response.text
-    assert "champion of transactions: v2 -&gt; v1, recorded for alice" in response.text
+    assert response.status_code == 200 and [r.status_code for r in response.history] == [303], response.text
+    assert str(response.url) == "http://testserver/dataops/view/?rolled_back=transactions#model-transactions"
+    assert ("Champion of transactions rolled back from v2 to v1 by alice: v2 flags every second transaction"
+            in response.text)
     assert stack.get_alias_version("champion") == "v1"
     last = stack.history("champion")[-1]
     assert (last["action"], last["actor"], last["reason"]) == ("rollback", "alice", "v2 flags every second transaction")
     again = _rollback(client, admin, expected="v1")
     assert again.status_code == 409 and "nothing to roll back" in again.text
     assert stack.get_alias_version("champion") == "v1"
+    reload = client.get(f"{VIEW}/models/transactions/rollback", headers=admin, follow_redirects=False)
+    assert reload.status_code == 303 and reload.headers["location"] == "/dataops/view/#model-transactions"
 
 
 def test_rollback_is_refused_to_viewers_cross_site_posts_and_bad_forms(client, admin, viewer, stack):
@@ -205,7 +209,8 @@ def test_the_plugin_registers_the_nav_page_and_the_run_tab():
 
 
 def test_headless_chromium_renders_the_view(stack, auth_manager):
-    """Served by uvicorn on 127.0.0.1, logged in with the UI's ``_token`` cookie; screenshots in test-artifacts."""
+    """Served by uvicorn on 127.0.0.1, logged in with the UI's ``_token`` cookie; screenshots in test-artifacts;
+    the rollback form submitted by the browser."""
     import uvicorn
     from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
 
@@ -234,6 +239,13 @@ def test_headless_chromium_renders_the_view(stack, auth_manager):
         circles = driver.find_elements("css selector", "svg.control-chart circle.point")
         assert len(circles) == 26 and circles[0].size["width"] > 0
         assert shot(driver, "dataops-chart").stat().st_size > 10_000
+        driver.get(f"{base}{VIEW}/")  # the rollback form, posted by the browser itself (its own Origin header)
+        wait_text(driver, "Roll back to v1", timeout=20)
+        driver.find_element("name", "reason").send_keys("v2 flags every second transaction")
+        driver.find_element("name", "confirm").click()
+        driver.find_element("css selector", "form.rollback button").click()
+        wait_text(driver, "Champion of transactions rolled back from v2 to v1 by alice", timeout=20)
+        assert stack.get_alias_version("champion") == "v1"
     finally:
         driver.quit()
         server.should_exit = True

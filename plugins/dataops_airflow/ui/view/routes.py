@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dataops_airflow.ui.auth import require_ui_user
 from dataops_airflow.ui.view import sources
@@ -102,16 +102,17 @@ def _run_charts(request: Request, src: Sources, tiles: Any) -> list[dict[str, An
 
 
 def _overview(request: Request, user: Any, src: Sources, names: list[str], *, as_of: date | None, title: str,
-              subtitle: str, with_charts: bool = False) -> HTMLResponse:
+              subtitle: str, with_charts: bool = False, rolled_back: str | None = None) -> HTMLResponse:
     from dataops.overview import open_incidents
 
     tiles, tile_errors = _tiles(src, names, as_of)
     incidents, incidents_error = _attempt(lambda: open_incidents(src.warehouse(), names))
+    models = _models(src, names)
     charts = [c for d in tiles if d.batch_date for c in _run_charts(request, src, d)] if with_charts else []
     return _page(render("overview.html", title=title, subtitle=subtitle, root=_root(request), user=user.get_name(),
                         tiles=tiles, tile_errors=tile_errors, charts=charts, incidents=incidents or [],
                         incidents_error=incidents_error and f"Warehouse {incidents_error}",
-                        models=_models(src, names), may_roll_back=may_roll_back(user)))
+                        models=models, notice=_notice(models, rolled_back), may_roll_back=may_roll_back(user)))
 
 
 def _message(request: Request, user: Any, title: str, message: str, code: int) -> HTMLResponse:
@@ -138,7 +139,7 @@ def _run_page(request: Request, user: Any, src: Sources, dag_id: str, run_id: st
 
 
 def _rollback(request: Request, user: Any, src: Sources, model: str, *, reason: str, confirmed: bool,
-              expected_version: str | None) -> HTMLResponse:
+              expected_version: str | None) -> Response:
     from dataops.overview import RollbackRefused, roll_back_champion
 
     """Roll ``model``'s champion back for ``user``, or say why not (403 cross-site or not allowed, 400 invalid
@@ -155,8 +156,24 @@ def _rollback(request: Request, user: Any, src: Sources, model: str, *, reason: 
     except RollbackRefused as exc:
         return _message(request, user, "Rollback refused", str(exc),
                         REFUSAL_STATUS.get(exc.kind, status.HTTP_409_CONFLICT))
-    return _message(request, user, "Champion rolled back", f"champion of {model}: {move.from_version} -> "
-                    f"{move.to_version}, recorded for {move.actor}: {move.reason}", status.HTTP_200_OK)
+    return _to_model(request, model, rolled_back=move.to_version is not None)
+
+
+def _to_model(request: Request, model: str, *, rolled_back: bool = False) -> RedirectResponse:
+    """See Other: the overview at the model's section (after a rollback: with its notice), so a reload of the
+    page the browser shows never posts again."""
+    query = f"?rolled_back={quote(model)}" if rolled_back else ""
+    return RedirectResponse(f"{_root(request)}/{query}#model-{quote(model)}", status.HTTP_303_SEE_OTHER, HEADERS)
+
+
+def _notice(models: list[dict[str, Any]], rolled_back: str | None) -> str | None:
+    """The confirmation of a rollback just done: the model's latest alias move, if it is a rollback."""
+    for m in models:
+        steps = m["overview"].timeline if m["name"] == rolled_back and m["overview"] else ()
+        if steps and steps[0].action == "rollback":
+            s = steps[0]
+            return f"Champion of {m['name']} rolled back from {s.from_version} to {s.to_version} by {s.actor}: {s.reason}"
+    return None
 
 
 def view_router(registry_factory: Callable[[str], Any],
@@ -170,9 +187,11 @@ def view_router(registry_factory: Callable[[str], Any],
     router = APIRouter(prefix=VIEW_ROUTE, dependencies=[Depends(require_ui_user)])
 
     @router.get("/", response_class=HTMLResponse)
-    def overview(request: Request, user: UserDep, as_of: date | None = None) -> HTMLResponse:
+    def overview(request: Request, user: UserDep, as_of: date | None = None,
+                 rolled_back: str | None = None) -> HTMLResponse:
         subtitle = f"Latest batch of each dataset{f' on or before {as_of}' if as_of else ''}; click a tile for its chart."
-        return _overview(request, user, src, sources.datasets(), as_of=as_of, title="DataOps", subtitle=subtitle)
+        return _overview(request, user, src, sources.datasets(), as_of=as_of, title="DataOps", subtitle=subtitle,
+                         rolled_back=rolled_back)
 
     @router.get("/datasets/{dataset}/metrics/{metric}", response_class=HTMLResponse)
     def chart(request: Request, user: UserDep, dataset: str, metric: str, until: date | None = None) -> HTMLResponse:
@@ -190,10 +209,14 @@ def view_router(registry_factory: Callable[[str], Any],
     def run(request: Request, user: UserDep, dag_id: str, run_id: str) -> HTMLResponse:
         return _run_page(request, user, src, dag_id, run_id)
 
+    @router.get("/models/{model}/rollback")
+    def rollback_page(request: Request, user: UserDep, model: str) -> RedirectResponse:
+        return _to_model(request, _known(model))
+
     @router.post("/models/{model}/rollback", response_class=HTMLResponse)
     def rollback(request: Request, user: UserDep, model: str, reason: Annotated[str, Form()] = "",
                  confirm: Annotated[str, Form()] = "", expected_version: Annotated[str, Form()] = ""
-                 ) -> HTMLResponse:
+                 ) -> Response:
         return _rollback(request, user, src, model, reason=reason, confirmed=confirm == "yes",
                          expected_version=expected_version or None)
 
