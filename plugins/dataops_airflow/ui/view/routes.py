@@ -112,7 +112,8 @@ def _overview(request: Request, user: Any, src: Sources, names: list[str], *, as
     return _page(render("overview.html", title=title, subtitle=subtitle, root=_root(request), user=user.get_name(),
                         tiles=tiles, tile_errors=tile_errors, charts=charts, incidents=incidents or [],
                         incidents_error=incidents_error and f"Warehouse {incidents_error}",
-                        models=models, notice=_notice(models, rolled_back), may_roll_back=may_roll_back(user)))
+                        models=models, notice=_notice(models, rolled_back), rolled_back=rolled_back,
+                        may_roll_back=may_roll_back(user)))
 
 
 def _message(request: Request, user: Any, title: str, message: str, code: int) -> HTMLResponse:
