@@ -155,6 +155,27 @@ def test_run_page_shows_the_batch_of_a_value_pipeline_run(client, viewer):
     assert other.status_code == 404 and "value_pipeline_&lt;dataset&gt; runs only" in other.text
 
 
+def test_run_page_reads_the_batch_date_of_the_run_from_the_metadata_database(client, viewer):
+    """A manual run's id carries no date: its data interval (in Airflow's database) says which batch it is."""
+    from datetime import UTC, datetime
+
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+    from airflow.utils.types import DagRunType
+
+    start = datetime(2026, 2, 25, tzinfo=UTC)
+    with create_session() as session:
+        session.query(DagRun).filter(DagRun.run_id == "manual_rerun").delete()
+        session.add(DagRun(dag_id=SAMPLE["dag_id"], run_id="manual_rerun", run_type=DagRunType.MANUAL,
+                           logical_date=start, data_interval=(start, datetime(2026, 2, 26, tzinfo=UTC)),
+                           run_after=datetime(2026, 3, 1, tzinfo=UTC), state=DagRunState.SUCCESS))
+    page = client.get(f"{VIEW}/runs/{SAMPLE['dag_id']}/manual_rerun", headers=viewer)
+    assert page.status_code == 200, page.text
+    assert "transactions batch 2026-02-25" in page.text
+    assert 'data-metric="amount_log_mean" data-state="excluded"' in page.text
+
+
 def _rollback(client, headers, reason="v2 flags every second transaction", confirm="yes", expected="v2",
               origin: str | None = "http://testserver"):
     extra = {"Origin": origin} if origin else {}
