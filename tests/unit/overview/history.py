@@ -25,13 +25,13 @@ SHIFTED = (OPEN, KNOWN_BAD_DAY, FALSE_POSITIVE_DAY)
 OVERRIDES = '{"min_baseline_points": 14}'
 
 
-def build_history(folder: Path) -> WarehouseLocation:
-    """Fill ``folder/warehouse.duckdb`` and return its location (``DATAOPS_QUALITY_SPC_OVERRIDES`` must be
-    :data:`OVERRIDES`).
+def build_history(folder: Path, location: WarehouseLocation | None = None) -> WarehouseLocation:
+    """Fill the warehouse and return its location (``DATAOPS_QUALITY_SPC_OVERRIDES`` must be :data:`OVERRIDES`).
 
     :param folder: an empty folder (the Data Docs of the runs go there too).
+    :param location: an empty warehouse (default: ``folder/warehouse.duckdb``).
     """
-    location = WarehouseLocation.duckdb(folder / "warehouse.duckdb")
+    location = location or WarehouseLocation.duckdb(folder / "warehouse.duckdb")
     synth.create(location)
     days = synth.fill(location, START, 21)
     for day in ("2026-02-23", "2026-02-24", "2026-02-25", "2026-02-26", "2026-02-27"):
