@@ -141,10 +141,10 @@ def _run_page(request: Request, user: Any, src: Sources, dag_id: str, run_id: st
 
 def _rollback(request: Request, user: Any, src: Sources, model: str, *, reason: str, confirmed: bool,
               expected_version: str | None) -> Response:
-    from dataops.overview import RollbackRefused, roll_back_champion
-
     """Roll ``model``'s champion back for ``user``, or say why not (403 cross-site or not allowed, 400 invalid
     input, 409 nothing to roll back or the champion moved)."""
+    from dataops.overview import RollbackRefused, roll_back_champion
+
     if not same_origin(request):
         return _message(request, user, "Rollback refused", "Cross-site request refused: the rollback form must "
                         "be posted from the DataOps view of this Airflow.", status.HTTP_403_FORBIDDEN)
