@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from dataops.weblinks import ReportNotFound, evaluation_report_key, reports_dir, resolve_report_file
 from dataops_airflow.ui.auth import require_ui_user
+from dataops_airflow.ui.view import view_router
 
 HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 
@@ -41,6 +42,7 @@ def create_app(*, folder: Path | None = None, registry_factory: Callable[[str], 
     """
     app = FastAPI(title="DataOps reports", dependencies=[Depends(require_ui_user)], docs_url=None,
                   redoc_url=None, openapi_url=None)
+    app.include_router(view_router(registry_factory))  # the DataOps view: /view/...
 
     @app.get("/", response_class=HTMLResponse)
     def index() -> HTMLResponse:
