@@ -190,3 +190,68 @@ def test_browser_an_analyst_answers_false_positive_from_the_email_and_the_day_is
     browser.get(f"{api.base_url}/dags/{VALUE_DAG}/runs/{quote(run['dag_run_id'], safe='')}")
     wait_text(browser, "score_champion")
     shot(browser, "21-triaged-day-scored")
+
+
+@pytest.mark.browser
+def test_browser_the_dataops_view_in_the_airflow_ui_and_a_control_chart(e2e: Stack, browser):
+    from selenium.webdriver.common.by import By
+
+    from tests.e2e.browser import log_in, shot, wait_text
+
+    api = e2e.api
+    log_in(browser, api.base_url, api.username, api.password)
+    browser.get(f"{api.base_url}/plugin/dataops")  # the navigation entry: the view in Airflow's frame
+    wait_text(browser, "DataOps")
+    frame = browser.find_element(By.TAG_NAME, "iframe")
+    assert frame.get_attribute("src").endswith("/dataops/view/"), frame.get_attribute("src")
+    browser.switch_to.frame(frame)
+    wait_text(browser, "transactions", "row_count")
+    assert browser.find_elements(By.CSS_SELECTOR, ".tile[data-metric][data-state]")
+    browser.switch_to.default_content()
+    shot(browser, "30-dataops-view")
+    browser.get(f"{api.base_url}/dataops/view/datasets/transactions/metrics/row_count")
+    wait_text(browser, "row_count")
+    points = browser.find_elements(By.CSS_SELECTOR, "svg.control-chart circle.point")
+    assert len(points) >= 20, len(points)  # the history's batches, centre and limits around them
+    shot(browser, "31-control-chart-row-count")
+
+
+@pytest.mark.browser
+def test_browser_rollback_from_the_registry_view_is_recorded_with_the_user(e2e: Stack, browser):
+    from selenium.webdriver.common.by import By
+
+    from tests.e2e.browser import log_in, shot, wait_text
+
+    api = e2e.api
+    log_in(browser, api.base_url, api.username, api.password)
+    browser.get(f"{api.base_url}/dataops/view/")
+    wait_text(browser, "Roll back to")
+    browser.find_element(By.NAME, "reason").send_keys("the new champion flags too many card-present sales")
+    browser.find_element(By.NAME, "confirm").click()
+    shot(browser, "40-rollback-form")
+    browser.find_element(By.CSS_SELECTOR, "form.rollback button").click()
+    page = wait_text(browser, "rolled back from", f"by {api.username}")
+    assert "the new champion flags too many card-present sales" in page
+    shot(browser, "41-rolled-back")
+
+
+@pytest.mark.browser
+def test_every_plugin_route_refuses_an_anonymous_caller(e2e: Stack):
+    import re
+
+    import httpx
+
+    from dataops_airflow.ui.app import app
+
+    sample = {"path": "data_docs/index.html", "model_name": "transactions", "version": "v1", "dataset": "transactions",
+              "metric": "row_count", "dag_id": VALUE_DAG, "run_id": "x", "model": "transactions"}
+    checked = 0
+    for route in app.routes:
+        for method in sorted(getattr(route, "methods", None) or ()):
+            if method == "HEAD":
+                continue
+            path = re.sub(r"\{(\w+)(?::path)?\}", lambda m: sample.get(m.group(1), "x"), route.path)
+            answer = httpx.request(method, f"{e2e.api.base_url}/dataops{path}", data={"reason": "anonymous"})
+            assert answer.status_code == 401, (method, path, answer.status_code)
+            checked += 1
+    assert checked >= 6, checked

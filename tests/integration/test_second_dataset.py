@@ -222,9 +222,8 @@ def _assert_alert_names_only_payments(messages) -> None:
         assert "payments" in msg["Subject"] and "transactions" not in msg["Subject"], msg["Subject"]
     assert any(DAYS[-1] in m["Subject"] and "[CRITICAL]" in m["Subject"] for m in to_payments)
     failures = [m for m in messages if m["Subject"].startswith("[AIRFLOW FAILURE]")]
-    # operations hear of the failed task: the payments pipeline's gate on the broken day, nothing else
-    assert [m["Subject"].split(" (")[0] for m in failures] == [
-        "[AIRFLOW FAILURE] value_pipeline_payments.quality.spc_gate"], [m["Subject"] for m in failures]
+    # a gate stopped by its data is the analysts' (mailed above), not a technical failure for operations
+    assert failures == [], [m["Subject"] for m in failures]
     for msg in (m for m in messages if m not in failures):
         if "payments" in msg["Subject"]:
             assert _recipients(msg) == "payments-team@example.com", (msg["To"], msg["Subject"])

@@ -45,14 +45,15 @@ def triage_body(incident: dict[str, Any], *, view_url: str | None = None, chart_
 
     :param incident: :func:`incident_of`'s JSON.
     :param view_url: the batch's page in the DataOps view.
-    :param chart_urls: metric -> URL of its control chart image.
+    :param chart_urls: metric -> URL of its control chart page.
     """
     lines = ["**What fired** (critical, the batch was not scored):", ""]
     lines += [f"- `{line}`" for line in incident.get("findings") or []]
     if incident.get("more"):
         lines.append(f"- ... and {incident['more']} more (see the Data Docs)")
-    for metric, url in (chart_urls or {}).items():
-        lines += ["", f"![control chart of {metric}]({url})"]
+    charts = [f"[control chart of {metric}]({url})" for metric, url in (chart_urls or {}).items()]
+    if charts:
+        lines += ["", "**Charts** (DataOps view): " + " · ".join(charts)]
     links = [f"[Data Docs of the gate run]({incident['data_docs']})"] if incident.get("data_docs") else []
     if view_url:
         links.append(f"[the batch in the DataOps view]({view_url})")

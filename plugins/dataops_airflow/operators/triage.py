@@ -24,6 +24,19 @@ from airflow.sdk.exceptions import AirflowSkipException
 INCIDENT_XCOM_KEY = "incident"
 
 
+def _view_links(incident: dict) -> dict:
+    """The DataOps view's pages of the incident: its batch (charts of what fired) and each metric's chart."""
+    from urllib.parse import quote
+
+    from dataops.weblinks import APP_PREFIX, base_url
+
+    root = f"{base_url()}{APP_PREFIX}/view"
+    dataset, ds = quote(incident["dataset"], safe=""), incident["batch_date"]
+    return {"view_url": f"{root}/?as_of={ds}",
+            "chart_urls": {m: f"{root}/datasets/{dataset}/metrics/{quote(m, safe='')}?until={ds}"
+                           for m in incident["metrics"][:4]}}
+
+
 class OpenTriageOperator(TriggerDagRunOperator):
     """Start the ``quality_triage`` run of the batch the gate stopped (skip when it stopped nothing).
 
@@ -52,7 +65,7 @@ class OpenTriageOperator(TriggerDagRunOperator):
         dag_run = context["dag_run"]
         self.trigger_run_id = triage_run_id(incident["dataset"], incident["batch_date"])
         self.conf = triage_conf(incident, value_dag_id=ti.dag_id, value_run_id=ti.run_id,
-                                logical_date=dag_run.logical_date.isoformat())
+                                logical_date=dag_run.logical_date.isoformat(), **_view_links(incident))
         self.log.info("triage of %s %s: %s", incident["dataset"], incident["batch_date"],
                       triage_url(incident["dataset"], incident["batch_date"]))
         super().execute(context)
