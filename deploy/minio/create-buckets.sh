@@ -1,20 +1,20 @@
 #!/bin/sh
 # One-shot MinIO setup, run by the `minio-init` compose service on every `up` (idempotent):
-#   1. the landing and artifact buckets,
-#   2. a policy `dataops-buckets` allowing everything on those two buckets and nothing else,
+#   1. the landing, artifact and reports buckets,
+#   2. a policy `dataops-buckets` allowing everything on those three buckets and nothing else,
 #   3. the access key Airflow and the core library use (S3_ACCESS_KEY / S3_SECRET_KEY), with that policy.
 # The MinIO root account is used only here. Shell builtins only: the mc image has no grep/sed/cat.
 set -eu
 
 : "${MINIO_ENDPOINT:?}" "${MINIO_ROOT_USER:?}" "${MINIO_ROOT_PASSWORD:?}"
-: "${S3_ACCESS_KEY:?}" "${S3_SECRET_KEY:?}" "${LANDING_BUCKET:?}" "${ARTIFACT_BUCKET:?}"
+: "${S3_ACCESS_KEY:?}" "${S3_SECRET_KEY:?}" "${LANDING_BUCKET:?}" "${ARTIFACT_BUCKET:?}" "${REPORTS_BUCKET:?}"
 POLICY=dataops-buckets
 POLICY_FILE=/tmp/$POLICY.json
 
 mc alias set local "$MINIO_ENDPOINT" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null
 
 resources=""
-for bucket in "$LANDING_BUCKET" "$ARTIFACT_BUCKET"; do
+for bucket in "$LANDING_BUCKET" "$ARTIFACT_BUCKET" "$REPORTS_BUCKET"; do
   mc mb --ignore-existing "local/$bucket"
   resources="$resources\"arn:aws:s3:::$bucket\", \"arn:aws:s3:::$bucket/*\", "
 done
@@ -34,4 +34,4 @@ if ! mc admin policy attach local "$POLICY" --user "$S3_ACCESS_KEY"; then
   esac
 fi
 
-echo "buckets $LANDING_BUCKET, $ARTIFACT_BUCKET and access key $S3_ACCESS_KEY are ready"
+echo "buckets $LANDING_BUCKET, $ARTIFACT_BUCKET, $REPORTS_BUCKET and access key $S3_ACCESS_KEY are ready"

@@ -55,6 +55,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("DATAOPS_LANDING_BUCKET", "landing", "bucket where the upstream system lands daily batches"),
     Setting("DATAOPS_ARTIFACT_BUCKET", "models", "bucket of model artifacts, evaluation reports and results"),
     Setting("DATAOPS_REPORTS_DIR", ".local/reports", "folder of Data Docs and gate results"),
+    Setting("DATAOPS_REPORTS_BUCKET", None, "bucket each gate run publishes its Data Docs and result to, read "
+            "by the `/dataops` app (production: any worker's report); empty: served from the reports folder",
+            "aws_default"),
     Setting("DATAOPS_MAIL_DIR", ".local/mail", "where the embedded SMTP sink saves every e-mail (`.eml`)"),
     Setting("DATAOPS_DATASETS_DIR", f"{_REPO}/include/dataops/datasets", "folder of the dataset YAML files"),
     Setting("DATAOPS_EXPECTATIONS_DIR", f"{_REPO}/expectations", "folder of metric files and the GX project"),

@@ -141,3 +141,25 @@ def test_an_analyst_answers_known_bad_through_the_api_and_the_day_stays_stopped(
     audit = e2e.rows_of(f"SELECT DISTINCT labelled_by, new_status FROM quality.label_audit "
                         f"WHERE dataset = 'transactions' AND batch_date = '{ds}'")
     assert audit == [(api.username, "known_bad")], audit
+
+
+def test_a_gate_run_s_data_docs_are_served_from_the_reports_bucket(e2e: Stack, prod_settings):
+    """Production keeps reports in S3 (``DATAOPS_REPORTS_BUCKET``): the page behind the gate's "Data Docs"
+    link is in the bucket, and the API server still serves it once the worker's copy is gone."""
+    from urllib.parse import unquote
+
+    import boto3
+
+    from dataops.weblinks import base_url
+
+    run = next(r for r in e2e.observed.backfill if e2e.scenario.fault_of(r["logical_date"][:10]))
+    link = e2e.api.extra_links(VALUE_DAG, run["dag_run_id"], "quality.spc_gate")["extra_links"]["Data Docs"]
+    relative = unquote(link.removeprefix(f"{base_url(e2e.api.base_url)}/dataops/reports/"))
+    assert relative != link and run["dag_run_id"] in relative, link
+    s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{prod_settings.s3_port}", region_name="us-east-1",
+                      aws_access_key_id="local-access-key", aws_secret_access_key="local-secret-key")
+    key = f"reports/{relative}"
+    assert s3.head_object(Bucket="reports", Key=key)["ContentLength"] > 0, key
+    (prod_settings.state / "reports" / relative).unlink()  # the worker's copy
+    page = e2e.api.request("GET", link.removeprefix(e2e.api.base_url.rstrip("/")))
+    assert "Expectation Validation Result" in page and run["dag_run_id"] in page

@@ -46,3 +46,53 @@ def test_each_run_keeps_its_data_docs_page_linked_over_http(tmp_path, monkeypatc
     served = client.get(links[0].removeprefix(BASE), headers={"Authorization": f"Bearer {token}"})
     assert served.status_code == 200 and "Great Expectations" in served.text and "<table" in served.text
     assert client.get(links[0].removeprefix(BASE)).status_code == 401
+
+
+def test_with_a_reports_bucket_any_worker_s_page_is_served_from_s3(tmp_path, monkeypatch, token, s3_endpoint,
+                                                                     bucket):
+    """Production: the gate operator publishes what its run wrote to ``DATAOPS_REPORTS_BUCKET`` through
+    ``aws_default``; the app reads the bucket, so the page is served after the worker's folder is gone."""
+    import shutil
+    import time
+
+    from dataops.devstack.settings import connection_env
+    from dataops_airflow.operators.quality import QualityGateOperator
+
+    worker_folder = tmp_path / "worker-1" / "reports"
+    monkeypatch.setenv("DATAOPS_REPORTS_DIR", str(worker_folder))
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", BASE)
+    monkeypatch.setenv("DATAOPS_QUALITY_SPC_OVERRIDES", '{"min_baseline_points": 14}')
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", connection_env(s3_endpoint, 2525, tmp_path / "w.duckdb")[
+        "AIRFLOW_CONN_AWS_DEFAULT"])
+    monkeypatch.setenv("DATAOPS_REPORTS_BUCKET", bucket)
+    location = WarehouseLocation.duckdb(tmp_path / "warehouse.duckdb")
+    synth.create(location)
+    for day in synth.fill(location, date(2026, 2, 2), 21):
+        run_gate(location, "transactions", day, run_gx=False)
+    synth.add_batch(location, "2026-02-23", 800, amount_factor=1.5)
+    gate = QualityGateOperator(task_id="spc_gate", dataset="transactions", batch_date="2026-02-23")
+    published = []
+    for run_id in ("scheduled__2026-02-23", "manual__rerun"):
+        started = time.time() - 1
+        link = run_gate(location, "transactions", "2026-02-23", run_id=run_id).paths["data_docs"]
+        gate._publish_reports(started)
+        published.append(sorted(p.relative_to(worker_folder).as_posix() for p in worker_folder.rglob("*")
+                                if p.is_file() and p.stat().st_mtime >= started))
+    shutil.rmtree(worker_folder)  # the API server does not see the worker's disk
+
+    parent = FastAPI()
+    parent.mount("/dataops", create_app())
+    served = TestClient(parent).get(link.removeprefix(BASE), headers={"Authorization": f"Bearer {token}"})
+    assert served.status_code == 200 and "Great Expectations" in served.text and "manual__rerun" in served.text
+    assert served.headers["content-type"].startswith("text/html")
+    keys = {o["Key"] for o in boto3_client(s3_endpoint).list_objects_v2(Bucket=bucket, MaxKeys=1000)["Contents"]}
+    assert {f"reports/{p}" for p in published[0] + published[1]} == keys
+    # The second run publishes only what it wrote: its own pages, the index and the gate result, not the
+    # first run's page again.
+    assert not [p for p in published[1] if "scheduled__2026-02-23" in p], published[1]
+
+
+def boto3_client(endpoint: str):
+    import boto3
+
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")

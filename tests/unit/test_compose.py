@@ -58,6 +58,8 @@ PRODUCTION_ONLY = {
     "DATAOPS_DOCKER_NETWORK",
     # A human approves each promotion in production (the embedded demo keeps each dataset's setting).
     "DATAOPS_REQUIRE_APPROVAL",
+    # Reports published to S3 so the API server reaches any worker's (the embedded stack has one folder).
+    "DATAOPS_REPORTS_BUCKET",
 }
 # Embedded: DuckDB warehouse and SQLite registry files; in Docker both are PostgreSQL. Others are unchanged.
 PRODUCTION_CONN_TYPES = {"AIRFLOW_CONN_WAREHOUSE_DEFAULT": "postgres", "AIRFLOW_CONN_REGISTRY_DEFAULT": "postgres"}
@@ -225,10 +227,11 @@ def test_minio_init_creates_the_buckets_airflow_uses():
     embedded = stack_env(StackSettings())
     for var, init_var in (("DATAOPS_LANDING_BUCKET", "LANDING_BUCKET"), ("DATAOPS_ARTIFACT_BUCKET", "ARTIFACT_BUCKET")):
         assert init_env[init_var] == common_env()[var] == embedded[var]
+    assert init_env["REPORTS_BUCKET"] == common_env()["DATAOPS_REPORTS_BUCKET"]  # production only
     script = REPO / "deploy" / "minio" / "create-buckets.sh"
     assert script.exists()
     text = script.read_text()
-    assert {"LANDING_BUCKET", "ARTIFACT_BUCKET", "S3_ACCESS_KEY", "S3_SECRET_KEY"} <= interpolated_names(text)
+    assert {"LANDING_BUCKET", "ARTIFACT_BUCKET", "REPORTS_BUCKET", "S3_ACCESS_KEY", "S3_SECRET_KEY"} <= interpolated_names(text)
     assert {"S3_ACCESS_KEY", "S3_SECRET_KEY"} <= set(init_env), "minio-init must create Airflow's access key"
 
 
@@ -458,6 +461,7 @@ def test_prod_local_sets_exactly_the_compose_variable_names(tmp_path):
     env = prod_env(s)
     assert env["AIRFLOW__CORE__EXECUTOR"] == common_env()["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     assert urlsplit(env["AIRFLOW__CELERY__BROKER_URL"]).scheme == "redis"
+    assert env["DATAOPS_REPORTS_BUCKET"] == common_env()["DATAOPS_REPORTS_BUCKET"]  # reports served from S3
     assert urlsplit(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]).path != urlsplit(env["DATAOPS_WAREHOUSE_URL"]).path
     for conn in ("AIRFLOW_CONN_WAREHOUSE_DEFAULT", "AIRFLOW_CONN_REGISTRY_DEFAULT"):
         assert json.loads(env[conn])["conn_type"] == connection(conn)["conn_type"] == "postgres"

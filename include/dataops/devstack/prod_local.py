@@ -137,6 +137,7 @@ def prod_env(s: ProdLocalSettings) -> dict[str, str]:
         "DATAOPS_ARTIFACT_BUCKET": settings.artifact_bucket(),
         "DATAOPS_S3_ENDPOINT_URL": s3,
         "DATAOPS_REPORTS_DIR": str(s.state / "reports"),
+        "DATAOPS_REPORTS_BUCKET": "reports",
         "DATAOPS_REQUIRE_APPROVAL": "true",
         "DATAOPS_WAREHOUSE_URL": s.db_url(s.warehouse_db, "postgresql"),
         "DATAOPS_REGISTRY_URL": s.db_url(s.warehouse_db),

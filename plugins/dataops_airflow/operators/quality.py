@@ -35,8 +35,10 @@ class QualityGateOperator(BaseOperator):
 
     The work is :func:`dataops.quality.gate.run_gate`: metrics by SQL pushdown, history, SPC verdicts,
     ``quality.metric_history``, the GX checkpoint with the SPC limits as parameters, Data Docs (in
-    ``DATAOPS_REPORTS_DIR``, one page per run, served over HTTP by the ``/dataops`` app), and the alert e-mail (:func:`dataops.alerts.dispatch_alerts` through the SMTP
-    connection; an e-mail problem never changes the verdict). A critical finding raises
+    ``DATAOPS_REPORTS_DIR``, one page per run, served over HTTP by the ``/dataops`` app; with
+    ``DATAOPS_REPORTS_BUCKET`` set, the files the run wrote are published to that bucket through ``aws_conn_id``,
+    so the app reaches any worker's report), and the alert e-mail (:func:`dataops.alerts.dispatch_alerts`
+    through the SMTP connection; an e-mail problem never changes the verdict). A critical finding raises
     ``AirflowFailException`` naming metric, value, limits and rule: a data verdict is not retried, the
     downstream scoring does not run, and the task stays inspectable (clear it after an analyst labelled the
     point ``false_positive`` to let the run continue). On a critical finding of stage ``batch`` it first
@@ -50,6 +52,7 @@ class QualityGateOperator(BaseOperator):
     :param alert: send the alert e-mail.
     :param warehouse_conn_id: connection of the warehouse.
     :param smtp_conn_id: SMTP connection of the alert e-mail.
+    :param aws_conn_id: S3 connection of the reports bucket (``DATAOPS_REPORTS_BUCKET``), if one is set.
     """
 
     template_fields: Sequence[str] = ("dataset", "stage", "batch_date")
@@ -58,7 +61,7 @@ class QualityGateOperator(BaseOperator):
 
     def __init__(self, *, dataset: str, stage: str = "batch", batch_date: str = "{{ ds }}", run_gx: bool = True,
                  alert: bool = True, warehouse_conn_id: str = "warehouse_default",
-                 smtp_conn_id: str = "smtp_default", **kwargs) -> None:
+                 smtp_conn_id: str = "smtp_default", aws_conn_id: str = "aws_default", **kwargs) -> None:
         kwargs.setdefault("pool", WAREHOUSE_POOL)
         super().__init__(**kwargs)
         self.dataset = dataset
@@ -68,6 +71,7 @@ class QualityGateOperator(BaseOperator):
         self.alert = alert
         self.warehouse_conn_id = warehouse_conn_id
         self.smtp_conn_id = smtp_conn_id
+        self.aws_conn_id = aws_conn_id
 
     def _alert_function(self, context, location):
         try:
@@ -98,16 +102,33 @@ class QualityGateOperator(BaseOperator):
         if self.stage == "batch":
             ti.xcom_push(key=INCIDENT_XCOM_KEY, value=incident_of(result))
 
+    def _publish_reports(self, since: float) -> None:
+        """The files this run wrote to the reports folder, to the reports bucket (production only)."""
+        from dataops.reports_store import S3_PREFIX, S3ReportsStore, reports_bucket
+        from dataops.weblinks import reports_dir
+
+        bucket = reports_bucket()
+        if bucket:
+            from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+            store = S3ReportsStore(S3Hook(aws_conn_id=self.aws_conn_id).get_conn(), bucket)
+            uploaded = store.publish(reports_dir(), since)
+            self.log.info("published %d report files to s3://%s/%s", len(uploaded), bucket, S3_PREFIX)
+
     def execute(self, context) -> dict:
+        import time
+
         from dataops.quality.gate import run_gate
         from dataops_airflow.hooks import WarehouseHook
 
         location = WarehouseHook(self.warehouse_conn_id).get_location()
         ti = context["ti"]
         task_url = getattr(ti, "log_url", None) or ""
+        started = time.time() - 1  # file times may be rounded down to the second
         result = run_gate(location, self.dataset, self.batch_date, run_id=ti.run_id, stage=self.stage,
                           run_gx=self.run_gx, alert=self._alert_function(context, location) if self.alert else None,
                           links={"task": task_url})
+        self._publish_reports(started)
         docs = result.paths.get("data_docs")
         if docs:
             ti.xcom_push(key=DATA_DOCS_XCOM_KEY, value=docs)

@@ -1,8 +1,9 @@
-"""The ``/dataops`` app: Data Docs and gate results from the reports folder, evaluation reports from S3.
+"""The ``/dataops`` app: Data Docs and gate results from the reports store, evaluation reports from S3.
 
 Mounted by the plugin (``fastapi_apps``) on the Airflow API server; every route depends on
 :func:`~dataops_airflow.ui.auth.require_ui_user`. Files are resolved by :mod:`dataops.weblinks` (never outside
-the reports folder); reports are read through the registry (``RegistryHook``: ``registry_default`` and
+the reports store: the folder, or the ``DATAOPS_REPORTS_BUCKET`` in production); evaluation reports are read
+through the registry (``RegistryHook``: ``registry_default`` and
 ``aws_default``).
 """
 
@@ -14,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, status
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from dataops.weblinks import ReportNotFound, evaluation_report_key, reports_dir, resolve_report_file
+from dataops.reports_store import FolderReportsStore, ReportsStore, media_type, open_reports_store
+from dataops.weblinks import ReportNotFound, evaluation_report_key
 from dataops_airflow.ui.auth import require_ui_user
 from dataops_airflow.ui.view import view_router
 
@@ -30,15 +32,28 @@ def hook_registry(model_name: str) -> Any:
     return RegistryHook(model_name=model_name).get_conn()
 
 
+def hook_reports_store() -> ReportsStore:
+    """The reports store (the app's default): the bucket through ``aws_default``, or the reports folder."""
+
+    def s3_client() -> Any:
+        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+        return S3Hook(aws_conn_id="aws_default").get_conn()
+
+    return open_reports_store(s3_client)
+
+
 def _not_found(exc: Exception) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
 
 
-def create_app(*, folder: Path | None = None, registry_factory: Callable[[str], Any] = hook_registry) -> FastAPI:
+def create_app(*, folder: Path | None = None, registry_factory: Callable[[str], Any] = hook_registry,
+               reports_factory: Callable[[], ReportsStore] = hook_reports_store) -> FastAPI:
     """The reports app.
 
-    :param folder: the reports folder (default: ``DATAOPS_REPORTS_DIR`` at request time).
+    :param folder: serve this reports folder (default: ``reports_factory``'s store at request time).
     :param registry_factory: model name -> :class:`dataops.registry.ModelRegistry`.
+    :param reports_factory: the :class:`~dataops.reports_store.ReportsStore` of Data Docs and gate results.
     """
     app = FastAPI(title="DataOps reports", dependencies=[Depends(require_ui_user)], docs_url=None,
                   redoc_url=None, openapi_url=None)
@@ -51,11 +66,13 @@ def create_app(*, folder: Path | None = None, registry_factory: Callable[[str], 
                             "</li></ul></body></html>", headers=HEADERS)
 
     @app.get("/reports/{path:path}")
-    def report_file(path: str) -> FileResponse:
+    def report_file(path: str) -> Response:
+        store = FolderReportsStore(folder) if folder else reports_factory()
         try:
-            return FileResponse(resolve_report_file(path, folder or reports_dir()), headers=HEADERS)
+            body = store.read(path)
         except ReportNotFound as exc:
             raise _not_found(exc) from exc
+        return Response(body, media_type=media_type(path), headers=HEADERS)
 
     @app.get("/models/{model_name}/versions/{version}/report")
     def evaluation_report(model_name: str, version: str, decision_id: str | None = None,
