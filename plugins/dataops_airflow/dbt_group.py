@@ -41,8 +41,11 @@ def dbt_transform_group(
 
     cosmos's WATCHER mode: the producer task runs a single ``dbt build`` of the selection (dbt's start-up and
     parse paid once, not once per model); each model has a deferrable sensor task that turns green or red with
-    that model, so the grid still shows every model. Only the producer writes the warehouse, so only it is in
-    the ``warehouse`` pool (the sensors wait on the triggerer and hold no slot).
+    that model, so the grid still shows every model. In a run's first try only the producer writes the
+    warehouse, so only it is in the ``warehouse`` pool (the sensors wait on the triggerer and hold no slot).
+    When a run is cleared (or the producer retried), cosmos skips the producer and each sensor runs its own
+    model instead: on DuckDB those runs wait for each other's file lock
+    (:data:`~dataops_airflow.dbt_profile.DUCKDB_RETRIES`), on PostgreSQL they run side by side.
 
     ``DATAOPS_DBT_EXECUTION_MODE=local`` renders one ``dbt build`` task per model instead (cosmos LOCAL mode).
     ``dag.test()`` needs it: it runs one task at a time in-process, so a watcher sensor that defers before the

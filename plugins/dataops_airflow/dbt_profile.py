@@ -17,9 +17,14 @@ from cosmos.profiles import (
     PostgresUserPasswordProfileMapping,
 )
 
+#: dbt-duckdb's connect retries: a dbt process finding the DuckDB file locked by another writer waits for it
+#: (1 + 2 + ... + 64 s at most) instead of failing. Only the watcher's producer writes in a normal run, but on a
+#: cleared or retried run cosmos skips the producer and each model's sensor runs its model itself, in parallel.
+DUCKDB_RETRIES = {"connect_attempts": 8}
+
 #: Airflow connection type -> (cosmos mapping, profile arguments)
 MAPPINGS: dict[str, tuple[type[BaseProfileMapping], dict[str, Any]]] = {
-    "duckdb": (DuckDBUserPasswordProfileMapping, {"threads": 1}),
+    "duckdb": (DuckDBUserPasswordProfileMapping, {"threads": 1, "retries": DUCKDB_RETRIES}),
     "postgres": (PostgresUserPasswordProfileMapping, {"schema": "public", "threads": 2}),
     "postgresql": (PostgresUserPasswordProfileMapping, {"schema": "public", "threads": 2}),
 }

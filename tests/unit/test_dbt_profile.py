@@ -84,3 +84,56 @@ def test_registry_hook_url_escapes_the_password(monkeypatch):
         "conn_type": "postgres", "host": "h", "port": 5432, "login": "u", "password": HARD_PASSWORD, "schema": "w"}))
     url = sa.engine.make_url(RegistryHook("registry_test").sqlalchemy_url())
     assert (url.username, url.password, url.host, url.database) == ("u", HARD_PASSWORD, "h", "w")
+
+
+def _dbt_debug(profile: dict, tmp_path, name: str):
+    """``dbt debug`` (it opens the warehouse) in its own process with ``profile`` as the only target."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from dataops.settings import REPO_ROOT
+
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "profiles.yml").write_text(yaml.safe_dump(
+        {"dataops": {"target": "warehouse", "outputs": {"warehouse": profile}}}))
+    dbt = Path(sys.executable).with_name("dbt")
+    return subprocess.run([str(dbt), "debug", "--profiles-dir", str(folder), "--project-dir",
+                           str(REPO_ROOT / "dbt_project")], capture_output=True, text=True, timeout=300)
+
+
+def test_a_dbt_process_waits_for_another_writer_s_lock_on_the_duckdb_file(duckdb_conn, tmp_path):
+    """A cleared run's model sensors run dbt side by side: each must wait for the DuckDB file, not fail."""
+    import multiprocessing
+    import time
+
+    profile = _profile()
+    assert profile["retries"] == {"connect_attempts": 8}
+    context = multiprocessing.get_context("spawn")
+    for name, with_retries, hold in (("no_retries", False, 30), ("retries", True, 4)):
+        held, release = context.Event(), context.Event()
+        writer = context.Process(target=_hold_write_lock, args=(str(duckdb_conn), held, release, hold))
+        writer.start()
+        assert held.wait(60), "the other writer never got the file"
+        started = time.monotonic()
+        run = _dbt_debug(profile if with_retries else {k: v for k, v in profile.items() if k != "retries"},
+                         tmp_path, name)
+        waited = time.monotonic() - started
+        release.set()
+        writer.join(60)
+        if with_retries:
+            assert run.returncode == 0 and "All checks passed" in run.stdout, run.stdout[-2000:]
+            assert waited >= 3, waited  # it waited for the other writer's lock to go
+        else:
+            assert run.returncode != 0 and "Could not set lock" in run.stdout, run.stdout[-2000:]
+
+
+def _hold_write_lock(path: str, held, release, seconds: float) -> None:
+    """Another process writing the DuckDB file for ``seconds`` (or until ``release``)."""
+    import duckdb
+
+    with duckdb.connect(path) as con:
+        con.execute("CREATE TABLE IF NOT EXISTS lock_holder (x INT)")
+        held.set()
+        release.wait(seconds)
