@@ -29,12 +29,13 @@ REPO = Path(__file__).resolve().parents[2]
 APPROVAL_TASK = "approve_promotion"
 REPORTS = REPO / "test-artifacts" / "e2e"
 #: fault days of the scenario (offsets after the history) -> simulator fault and the metric its finding names
+#: scenario day -> (fault, what the gate's finding names: a metric, or for a rejected file the file's feed)
 FAULT_DAYS = {
     1: ("volume_drop", "row_count"),
-    2: ("schema_change:renamed", "contract"),
+    2: ("schema_change:renamed", "transactions/batch_date="),
     3: ("amount_shift:factor=3", "amount"),
     4: ("new_category:channel,share=0.2", "channel"),
-    5: ("schema_change:variant=renamed,dataset=chargebacks", "chargebacks"),
+    5: ("schema_change:variant=renamed,dataset=chargebacks", "chargebacks/batch_date="),
 }
 SCENARIO_DAYS = 7  # consecutive backfilled days after the history: clean, the five faults, clean (then the late day)
 HISTORY_DAYS = 84  # the SPC baselines need 20+ points (3 per weekday); training 40 days of label maturity + 42
