@@ -159,6 +159,7 @@ def run_checkpoint(location: WarehouseLocation, *, checkpoint: str, batch_date: 
     with _env(DATAOPS_GX_WAREHOUSE_URL=location.sqlalchemy_url, DATAOPS_GX_DATA_DOCS_DIR=str(Path(docs_dir).resolve())):
         with persisted_duckdb_connection():
             context = gx.get_context(mode="file", project_root_dir=str(project_dir or gx_root()))
+            quiet_progress_bars(context)
             datasource = context.data_sources.get(DATASOURCE)
             if raw_schema != "raw":
                 for asset in datasource.assets:
@@ -177,6 +178,14 @@ def run_checkpoint(location: WarehouseLocation, *, checkpoint: str, batch_date: 
                 return _summarise(context, result)
             finally:
                 _close_engines(context)
+
+
+def quiet_progress_bars(context) -> None:
+    """No tqdm bars: they go to stderr, which a task log shows as ERROR lines ("Calculating Metrics: 0%")
+    next to the gate's real findings (set in memory for this run; the project file is unchanged)."""
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
 
 
 def _close_engines(context) -> None:

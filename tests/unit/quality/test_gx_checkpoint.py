@@ -26,7 +26,7 @@ def _evaluations(mean_lcl: float, mean_ucl: float) -> dict:
                                 "findings": [{"rule": "nelson_1"}]}}
 
 
-def test_checkpoint_on_duckdb_returns_real_results_with_spc_limits(duckdb_warehouse, tmp_path):
+def test_checkpoint_on_duckdb_returns_real_results_with_spc_limits(duckdb_warehouse, tmp_path, capfd):
     warehouse = duckdb_warehouse
     synth.add_batch(warehouse, DAY, 300, moto_share=0.1)
     synth.add_batch(warehouse, "2026-03-13", 120)
@@ -49,6 +49,8 @@ def test_checkpoint_on_duckdb_returns_real_results_with_spc_limits(duckdb_wareho
     assert os.path.exists(page)
     spc_pages = list((tmp_path / "docs" / "validations" / "transactions_spc").rglob("*.html"))
     assert spc_pages and "rules: nelson_1" in spc_pages[0].read_text()
+    # no progress bar on stderr: a task log would show each one as an ERROR line next to the real findings
+    assert "Calculating Metrics" not in capfd.readouterr().err
 
 
 def test_batch_without_rows_builds_docs_only(duckdb_warehouse, tmp_path):
