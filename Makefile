@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros -type f 2>/dev/null) dbt_project/dbt_project.yml
 
-.PHONY: demo test lint unit integration up down status prod-local prod-local-down prod-local-status e2e lock bench bench-gate clean browser
+.PHONY: demo test lint unit integration up down status prod-local prod-local-down prod-local-status e2e lock bench bench-gate clean browser vendor-assets
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ prod-local-status: $(STAMP)
 ## Only the end-to-end tests (scheduler-driven scenario on the embedded stack and on the production path).
 e2e: $(STAMP) $(MANIFEST) browser
 	$(BIN)/python -m pytest tests/e2e -m "e2e or browser" -n 2 --dist loadfile
+
+## Fetch Data Docs' CSS, scripts and fonts again from the npm registry (GX's logo from PyPI) into the plugin's
+## static/vendor, checked against the registry's digests, with their licences and MANIFEST.json (commit the result).
+vendor-assets: $(STAMP)
+	$(BIN)/python scripts/vendor_data_docs_assets.py
 
 ## Regenerate constraints.txt from a clean install of requirements.txt.
 lock:

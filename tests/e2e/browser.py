@@ -13,15 +13,22 @@ CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--window-size=1600,1000")
 
 
-def start_browser():
-    """A headless Chromium session (the caller quits it)."""
+#: Chromium resolves no host but 127.0.0.1: a page that needs the internet fails as on a closed network.
+CLOSED_NETWORK = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
+
+
+def start_browser(extra_flags: tuple[str, ...] = ()):
+    """A headless Chromium session (the caller quits it).
+
+    :param extra_flags: more command-line flags, e.g. :data:`CLOSED_NETWORK`.
+    """
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     require_service(Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists(),
                     "chromium and chromium-driver (`make browser`)")
     options = webdriver.ChromeOptions()
-    for flag in FLAGS:
+    for flag in FLAGS + tuple(extra_flags):
         options.add_argument(flag)
     options.binary_location = CHROMIUM
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)

@@ -73,6 +73,7 @@ def test_with_a_reports_bucket_any_worker_s_page_is_served_from_s3(tmp_path, mon
     gate = QualityGateOperator(task_id="spc_gate", dataset="transactions", batch_date="2026-02-23")
     published = []
     for run_id in ("scheduled__2026-02-23", "manual__rerun"):
+        time.sleep(1.1)  # the operator's one-second margin for file times must not reach the previous run
         started = time.time() - 1
         link = run_gate(location, "transactions", "2026-02-23", run_id=run_id).paths["data_docs"]
         gate._publish_reports(started)

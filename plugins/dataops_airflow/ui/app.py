@@ -3,8 +3,9 @@
 Mounted by the plugin (``fastapi_apps``) on the Airflow API server; every route depends on
 :func:`~dataops_airflow.ui.auth.require_ui_user`. Files are resolved by :mod:`dataops.weblinks` (never outside
 the reports store: the folder, or the ``DATAOPS_REPORTS_BUCKET`` in production); evaluation reports are read
-through the registry (``RegistryHook``: ``registry_default`` and
-``aws_default``).
+through the registry (``RegistryHook``: ``registry_default`` and ``aws_default``). Data Docs pages are served
+with their CDN links onto the plugin's vendored copies (:mod:`dataops_airflow.ui.assets`), so they render on a
+network without internet access.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query, status
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
 
 from dataops.reports_store import FolderReportsStore, ReportsStore, media_type, open_reports_store
 from dataops.weblinks import ReportNotFound, evaluation_report_key
+from dataops_airflow.ui.assets import assets_router, is_page, rewritten_page
 from dataops_airflow.ui.auth import require_ui_user
 from dataops_airflow.ui.view import view_router
 
@@ -58,6 +60,7 @@ def create_app(*, folder: Path | None = None, registry_factory: Callable[[str], 
     app = FastAPI(title="DataOps reports", dependencies=[Depends(require_ui_user)], docs_url=None,
                   redoc_url=None, openapi_url=None)
     app.include_router(view_router(registry_factory))  # the DataOps view: /view/...
+    app.include_router(assets_router())  # Data Docs' CSS, scripts and fonts: /assets/vendor/...
 
     @app.get("/", response_class=HTMLResponse)
     def index() -> HTMLResponse:
@@ -66,12 +69,14 @@ def create_app(*, folder: Path | None = None, registry_factory: Callable[[str], 
                             "</li></ul></body></html>", headers=HEADERS)
 
     @app.get("/reports/{path:path}")
-    def report_file(path: str) -> Response:
+    def report_file(path: str, request: Request) -> Response:
         store = FolderReportsStore(folder) if folder else reports_factory()
         try:
             body = store.read(path)
         except ReportNotFound as exc:
             raise _not_found(exc) from exc
+        if is_page(path):  # its CDN links onto the vendored copies (served pages work on a closed network)
+            return rewritten_page(body, request, HEADERS)
         return Response(body, media_type=media_type(path), headers=HEADERS)
 
     @app.get("/models/{model_name}/versions/{version}/report")
