@@ -93,7 +93,7 @@ def _column(cfg) -> str | None:
 
 def _summarise(context, checkpoint_result) -> GXOutcome:
     out = GXOutcome(ran=True, success=bool(checkpoint_result.success))
-    docs = None
+    docs = failing = None
     for vr_id, run in checkpoint_result.run_results.items():
         suite = run.suite_name
         stats = run.statistics or {}
@@ -118,10 +118,11 @@ def _summarise(context, checkpoint_result) -> GXOutcome:
                 "unexpected_percent": body.get("unexpected_percent"),
                 "partial_unexpected_list": (body.get("partial_unexpected_list") or [])[:5],
                 "spc": spc, "error": str(exc.get("exception_message"))[:300] if raised else None})
-        if docs is None:
+        if docs is None or (not run.success and failing is None):
             urls = context.get_docs_sites_urls(resource_identifier=vr_id, site_names=[DOCS_SITE])
-            docs = urls[0]["site_url"] if urls else None
-    out.docs_url = docs
+            docs = urls[0]["site_url"] if urls else docs
+            failing = docs if not run.success else None
+    out.docs_url = docs  # the first failing suite's page (what the analyst must see), else the first page
     return out
 
 

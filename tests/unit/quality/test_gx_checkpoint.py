@@ -113,3 +113,19 @@ def test_gate_and_gx_work_while_a_plain_connection_is_open_in_the_process(duckdb
         result = run_gate(WarehouseLocation.duckdb(warehouse), "transactions", DAY, docs_dir=tmp_path / "docs")
         assert result.gx["ran"] and result.gx["spc"]["row_count"]["value"] == 300
         assert held.execute("SELECT count(*) FROM quality.metric_history").fetchone()[0] > 20
+
+
+def test_the_docs_link_opens_the_failing_suite_s_page(duckdb_warehouse, tmp_path):
+    """Contract passes, SPC fails: the analyst's link must open the SPC page, not the green contract page."""
+    synth.add_batch(duckdb_warehouse, DAY, 300)
+    with duckdb.connect(str(duckdb_warehouse)) as con:
+        mean = con.execute("SELECT avg(ln(amount)) FROM raw.transactions WHERE batch_date = ?", [DAY]).fetchone()[0]
+    location = WarehouseLocation.duckdb(duckdb_warehouse)
+    failing = run_checkpoint(location, checkpoint="transactions_quality", batch_date=DAY, docs_dir=tmp_path / "docs",
+                             parameters=spc_parameters(_evaluations(mean + 0.5, mean + 1.0), CFG))
+    assert [(s["suite"], s["success"]) for s in failing.suites] == [("transactions_contract", True),
+                                                                     ("transactions_spc", False)]
+    assert "/validations/transactions_spc/" in failing.docs_url, failing.docs_url
+    passing = run_checkpoint(location, checkpoint="transactions_quality", batch_date=DAY, docs_dir=tmp_path / "docs",
+                             parameters=spc_parameters(_evaluations(mean - 0.5, mean + 0.5), CFG))
+    assert passing.success and "/validations/transactions_contract/" in passing.docs_url, passing.docs_url
