@@ -158,10 +158,12 @@ def _count_lines(obs: Observed, refused: set[str], tally: _Tally) -> None:
 
 
 def _check_expectations(case: Case, obs: Observed, refused: set[str], tally: _Tally) -> bool:
-    """Every row meant to load is loaded with its values; every row meant for quarantine is not loaded from
-    that line; every quarantined row has a reason. Returns whether all held."""
+    """Every row meant to load is loaded with its values; a row meant for quarantine is not loaded (an id
+    written twice is loaded once: the line meant to load); every quarantined row has a reason. Returns whether
+    all held."""
     partition = partition_of(case)
     raw = {(r[0], r[-2]): r for r in obs.raw}
+    loaded = Counter((r[0], r[-2]) for r in obs.raw)
     ok = all(q[2] for q in obs.quarantine)
     if not ok:
         tally.problem("a quarantined row without a reason")
@@ -171,18 +173,29 @@ def _check_expectations(case: Case, obs: Observed, refused: set[str], tally: _Ta
             continue
         for line in part.lines:
             ok &= _line_as_expected(line, raw.get((line.row_id, key)), key, tally)
+        ok &= _loads_as_meant(part.lines, key, loaded, tally)
+    return ok
+
+
+def _loads_as_meant(lines: list[Line], key: str, loaded: Counter, tally: _Tally) -> bool:
+    """Per id of the file: loaded as many times as lines meant to load it (ids of ``any`` lines aside)."""
+    meant = Counter(line.row_id for line in lines if line.row_id and line.expect == LOAD)
+    free = {line.row_id for line in lines if line.expect == ANY}
+    ok = True
+    for row_id in {line.row_id for line in lines if line.row_id} - free:
+        if loaded[(row_id, key)] != meant[row_id]:
+            tally.problem(f"{key}: {row_id} loaded {loaded[(row_id, key)]} time(s), meant {meant[row_id]}")
+            ok = False
     return ok
 
 
 def _line_as_expected(line: Line, row: tuple | None, key: str, tally: _Tally) -> bool:
-    if line.row_id is None or line.expect == ANY:
-        return True
-    if line.expect == LOAD:
-        same = row is not None and all(_same(v, row[i]) for i, v in enumerate(line.values))
-        if not same:
-            tally.problem(f"{key}: {line.row_id} meant to load as written, found {row!r:.200}")
-        return same
-    return True  # meant for quarantine: the id counts above find it there (a loaded duplicate is the first)
+    if line.row_id is None or line.expect != LOAD:
+        return True  # counted by _loads_as_meant
+    same = row is not None and all(_same(v, row[i]) for i, v in enumerate(line.values))
+    if not same:
+        tally.problem(f"{key}: {line.row_id} meant to load as written, found {row!r:.200}")
+    return same
 
 
 def account(case: Case, bodies: dict[str, bytes], obs: Observed) -> CaseResult:

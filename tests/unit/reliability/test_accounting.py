@@ -88,3 +88,12 @@ def test_the_line_view_finds_a_line_the_ledger_counted_but_no_table_holds():
     obs.ledger = [(KEY, 4, 3, 0, "loaded", "")]  # a fourth line landed, in neither table
     result = account(case, {"part-00000.csv.gz": b"x"}, obs)
     assert result.lost == 1 and result.outcome == MISMATCH
+
+
+def test_a_row_meant_for_quarantine_that_was_loaded_is_a_mismatch():
+    case = build_case("test", "1", DAY, CasePlan(parts=(PartPlan(rows=3, faults=((1, "not_finite"),)),)), seed=0)
+    lines = case.parts[0].lines
+    assert [line.expect for line in lines] == [LOAD, "quarantine", LOAD]
+    obs = _loaded_all(build_case("test", "1", DAY, CasePlan(parts=(PartPlan(rows=3),)), seed=0))  # nan loaded
+    result = account(case, {"part-00000.csv.gz": b"x"}, obs)
+    assert result.outcome == MISMATCH and any("loaded 1 time(s), meant 0" in p for p in result.problems)
