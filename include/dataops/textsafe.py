@@ -53,3 +53,16 @@ def md_text(value: object, limit: int = 300) -> str:
     :param limit: the longest text before escaping.
     """
     return _MD_PUNCTUATION.sub(r"\\\1", printable(value, limit))
+
+
+def md_link(text: object, url: object) -> str:
+    """A Markdown link whose text is :func:`md_text` and whose destination is an ``http(s)`` URL in angle
+    brackets; any other URL (``javascript:``, spaces, brackets) is shown as code, not linked.
+
+    :param text: the link text.
+    :param url: the destination.
+    """
+    target = str(url or "")
+    if re.match(r"^https?://[^\s<>\\]+$", target, re.IGNORECASE):
+        return f"[{md_text(text)}](<{target}>)"
+    return f"{md_text(text)}: {md_code(target)}"
