@@ -105,7 +105,7 @@ def _part(entry: object, number: int, key: str) -> Part:
     fields = entry if isinstance(entry, dict) else {}
     rows, sha = fields.get("rows"), fields.get("sha256")
     if not isinstance(fields.get("key"), str) or not isinstance(rows, int) or isinstance(rows, bool) or rows < 0 \
-            or not isinstance(sha, str) or not _SHA256.match(sha):
+            or not isinstance(sha, str) or not _SHA256.fullmatch(sha):
         raise ManifestInvalid(f"manifest {key}: part {number} is not {{key: text, rows: count, sha256: 64 hex "
                               f"digits}}: {str(entry)[:200]!r}; nothing of this batch was loaded")
     return Part(key=fields["key"], rows=rows, sha256=sha)
@@ -143,7 +143,7 @@ def download(s3, bucket: str, key: str, folder: Path) -> tuple[Path, str]:
 
     :returns: the local path and the SHA-256 of its bytes.
     """
-    local = folder / key.replace("/", "__")
+    local = folder / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.csv.gz"  # never a path made of the key
     for candidate in (key, f"{QUARANTINE_PREFIX}/{key}"):
         try:
             s3.download_file(bucket, candidate, str(local))
