@@ -286,7 +286,7 @@ def test_values_from_forms_users_and_decisions_are_shown_as_text(client, auth_ma
     hostile = _bearer(auth_manager, '<b onmouseover="alert(1)">eve</b>', "admin")
     done = _rollback(client, hostile, reason=PAYLOAD_REASON)
     assert done.status_code == 200 and stack.history("champion")[-1]["reason"] == PAYLOAD_REASON
-    refused = _rollback(client, hostile, reason="<i>x</i>", expected="v2")  # too short once stripped? no: stale
+    refused = _rollback(client, hostile, reason="<i>stale</i> form", expected="v2")  # refused: the page says why
     pages = [done.text, refused.text, client.get(f"{VIEW}/", headers=viewer).text,
              client.get(f"{VIEW}/?rolled_back={quote_payload()}", headers=viewer).text,
              client.get(f"{VIEW}/datasets/transactions/metrics/{quote_payload()}", headers=viewer).text]
