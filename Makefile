@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros -type f 2>/dev/null) dbt_project/dbt_project.yml
 
-.PHONY: demo test lint unit integration up down status prod-local prod-local-down prod-local-status e2e lock bench bench-gate clean browser vendor-assets
+.PHONY: demo test lint unit integration up down status prod-local prod-local-down prod-local-status e2e lock bench bench-gate reliability clean browser vendor-assets
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -83,6 +83,12 @@ bench: $(STAMP)
 bench-gate: $(STAMP)
 	@for b in bench/bench_spc_arl.py bench/bench_gate_year.py bench/bench_promotion_rule.py; do \
 		echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+## Hostile and broken landed files through the real ingest (a local S3 API, a DuckDB file and a fresh database on
+## the machine's PostgreSQL): per input class, cases run, identical / rejected cleanly, rows lost, rows duplicated.
+## Fails when a row is lost or duplicated or a case ends otherwise. The tests run one case per class.
+reliability: $(STAMP)
+	$(BIN)/python -m dataops.reliability --postgres
 
 clean: down
 	rm -rf .local

@@ -272,3 +272,33 @@ def test_headless_chromium_renders_the_view(stack, auth_manager):
         server.should_exit = True
         thread.join(10)
     assert time.monotonic() - started < 30
+
+
+PAYLOAD_REASON = '<script>alert(1)</script> "><img src=x onerror=alert(1)> {{7*7}} [x](javascript:alert(1))'
+
+
+def test_values_from_forms_users_and_decisions_are_shown_as_text(client, auth_manager, viewer, stack):
+    """A rollback reason, a login and a decision's reasons (slices name the data's values) full of markup:
+    every page shows them escaped, none is live."""
+    stack.record_decision(challenger_version="v3", champion_version="v2", promote=False, actor="innovation_pipeline",
+                          reasons=["slice channel=<script>alert(1)</script> regresses",
+                                   'slice country="><img src=x onerror=alert(1)> ok'], metric="pr_auc")
+    hostile = _bearer(auth_manager, '<b onmouseover="alert(1)">eve</b>', "admin")
+    done = _rollback(client, hostile, reason=PAYLOAD_REASON)
+    assert done.status_code == 200 and stack.history("champion")[-1]["reason"] == PAYLOAD_REASON
+    refused = _rollback(client, hostile, reason="<i>stale</i> form", expected="v2")  # refused: the page says why
+    pages = [done.text, refused.text, client.get(f"{VIEW}/", headers=viewer).text,
+             client.get(f"{VIEW}/?rolled_back={quote_payload()}", headers=viewer).text,
+             client.get(f"{VIEW}/datasets/transactions/metrics/{quote_payload()}", headers=viewer).text]
+    for page in pages:
+        for live in ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>", '<b onmouseover="alert(1)">'):
+            assert live not in page, live
+    overview = pages[2]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in overview and "&lt;img src=x onerror=alert(1)&gt;" in overview
+    assert "&lt;b onmouseover=&#34;alert(1)&#34;&gt;eve&lt;/b&gt;" in overview  # the login, as text
+
+
+def quote_payload() -> str:
+    from urllib.parse import quote
+
+    return quote('<script>alert(1)</script>', safe="")

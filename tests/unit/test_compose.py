@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shlex
+import subprocess
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -467,3 +468,107 @@ def test_prod_local_sets_exactly_the_compose_variable_names(tmp_path):
         assert json.loads(env[conn])["conn_type"] == connection(conn)["conn_type"] == "postgres"
     # local_env() only says where things are on this machine: never a compose name.
     assert not set(local_env(s)) & set(common_env())
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Secrets anywhere in the repository, and in the compose config as compose builds it
+# ---------------------------------------------------------------------------------------------------------
+
+SECRET_PATTERNS = {
+    "private key": re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----"),
+    "AWS access key id": re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    "GitHub token": re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),
+    "Slack token": re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
+    "AWS secret access key": re.compile(r"(?i)aws_secret_access_key\W{1,4}[A-Za-z0-9/+]{40}\b"),
+}
+URL_PASSWORD_RE = re.compile(r"[a-z][a-z0-9+.-]*://[^/@\s:\"'`]+:([^/@\s\"'`]+)@")
+#: placeholders in documentation, never a password
+DOC_PASSWORDS = {"pw", "password", "pass", "PASSWORD", "secret"}
+#: literal passwords in tracked files, each with why it is no secret
+KNOWN_LITERALS = {
+    ("include/dataops/devstack/prod_local.py", "postgres"):
+        "the machine's loopback PostgreSQL with trust authentication ignores it (dbt insists on one)",
+}
+CONFIG_SUFFIXES = (".yml", ".yaml", ".env", ".example", ".json", ".toml", ".ini", ".cfg", ".conf")
+CONFIG_SECRET_RE = re.compile(
+    r"""(?ix)^\s*["']?([A-Za-z0-9_]*(?:password|passwd|secret|token|fernet|api_key|private_key)[A-Za-z0-9_]*)["']?
+        \s*[:=]\s*(.*)$""")
+#: values a secret-named setting may have in a tracked config file
+HARMLESS_VALUES = re.compile(r"^$|^change-me$|^\$\{[A-Z0-9_]+(:?[?-][^}]*)?\}$|^\{\{.*$|^/.*\.json$|^local-secret-key$")
+
+
+def tracked_text_files() -> list[Path]:
+    out = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+    files = [REPO / name for name in out.decode().split("\0") if name]
+    return [f for f in files if f.is_file() and b"\0" not in f.read_bytes()[:4096]]
+
+
+def test_no_tracked_file_holds_a_secret():
+    """Every file git tracks: no private key, cloud key or token; no password in a URL or a config file
+    unless it is a ``${VAR}`` interpolation, a placeholder, or a known local-only literal."""
+    files = tracked_text_files()
+    assert len(files) > 100
+    found = []
+    for path in files:
+        rel = path.relative_to(REPO).as_posix()
+        text = path.read_text(errors="replace")
+        found += [f"{rel}: {name}" for name, pattern in SECRET_PATTERNS.items() if pattern.search(text)]
+        for password in URL_PASSWORD_RE.findall(text):
+            if not (password.startswith("${") or password.strip("[]:") in DOC_PASSWORDS
+                    or (rel, password) in KNOWN_LITERALS):
+                found.append(f"{rel}: a password in a URL ({password[:3]}...)")
+        if rel.endswith(CONFIG_SUFFIXES) or Path(rel).name.startswith((".env", "Dockerfile")):
+            for line in text.splitlines():
+                m = CONFIG_SECRET_RE.match(line)
+                if m and not HARMLESS_VALUES.match(m.group(2).strip().rstrip(",").strip("\"'")):
+                    found.append(f"{rel}: {m.group(1)} has a literal value")
+    assert found == []
+
+
+def test_the_scan_finds_what_it_looks_for(tmp_path):
+    """The patterns above catch the real thing (keys assembled here, so this file holds none)."""
+    key = "AKIA" + "ABCDEFGHIJKLMNOP"
+    pem = "-----BEGIN " + "RSA PRIVATE KEY-----"
+    assert SECRET_PATTERNS["AWS access key id"].search(f"id = {key}")
+    assert SECRET_PATTERNS["private key"].search(pem)
+    assert URL_PASSWORD_RE.findall("postgresql://airflow:" + "hunter2@db:5432/x") == ["hunter2"]
+    m = CONFIG_SECRET_RE.match("  POSTGRES_PASSWORD: hunter2")
+    assert m and m.group(2) == "hunter2" and not HARMLESS_VALUES.match(m.group(2))
+    assert HARMLESS_VALUES.match("${POSTGRES_PASSWORD:?set it in .env}")
+
+
+def built_config(values: dict[str, str]) -> dict:
+    """The compose file as ``docker compose config`` builds it: every ``${...}`` replaced by ``values``
+    (``$$`` is a literal ``$``)."""
+    def value(m: re.Match) -> str:
+        return values.get(m["name"], m["arg"] if m["op"] in ("-", ":-") else "")
+
+    text = COMPOSE.read_text()
+    return yaml.safe_load("$".join(INTERPOLATION_RE.sub(value, part) for part in text.split("$$")))
+
+
+def _markers_only(value: object, markers: set[str]) -> bool:
+    """``value`` is made of env file markers only (and separators such as ``user:password``)."""
+    rest = str(value)
+    for marker in sorted(markers, key=len, reverse=True):
+        rest = rest.replace(marker, "")
+    return rest != str(value) and not re.search(r"[A-Za-z0-9]", rest)
+
+
+def test_the_built_compose_config_takes_every_secret_from_the_env_file():
+    """Built with a marker for each variable of the env file: every secret-named setting, connection login
+    and password and URL password in the result is exactly a marker, i.e. came from the env file."""
+    markers = {f"from-env-file-{name.lower()}" for name in env_example()}
+    config = built_config({name: f"from-env-file-{name.lower()}" for name in env_example()})
+    for text in all_strings(config):
+        assert not [name for name, pattern in SECRET_PATTERNS.items() if pattern.search(text)], text[:60]
+        for password in URL_PASSWORD_RE.findall(text):
+            assert _markers_only(password, markers), f"a URL password not from the env file: {text[:60]}"
+    envs = {"x-airflow-common": config["x-airflow-common"]["environment"],
+            **{name: svc.get("environment", {}) for name, svc in config["services"].items()}}
+    for where, env in envs.items():
+        for key, value in env.items():
+            assert not SECRET_KEY_RE.search(key) or _markers_only(value, markers), f"{where}.{key} not from .env"
+            conn = json.loads(str(value)) if key.startswith("AIRFLOW_CONN_") else {}
+            for field in ("login", "password"):
+                assert field not in conn or _markers_only(conn[field], markers), f"{where}.{key}.{field}"

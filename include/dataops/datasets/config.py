@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from dataops import settings
+from dataops.identifiers import checked_name
 
 _HERE = Path(__file__).resolve().parent
 _TYPES = {"string", "timestamp", "double", "integer", "date"}
@@ -131,9 +132,10 @@ def load_dataset(name: str) -> DatasetConfig:
 
     :param name: dataset name, e.g. ``transactions``.
     :raises FileNotFoundError: no such dataset file.
-    :raises ValueError: the file is malformed (the message names the offending entry).
+    :raises ValueError: not a plain name (a path, SQL ...), or the file is malformed (the message names the
+        offending entry).
     """
-    path = _datasets_dir() / f"{name}.yaml"
+    path = _datasets_dir() / f"{checked_name(name, 'dataset')}.yaml"
     if not path.exists():
         raise FileNotFoundError(f"dataset {name!r} is not configured: {path} does not exist")
     raw = yaml.safe_load(path.read_text())

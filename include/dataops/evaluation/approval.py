@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dataops.textsafe import md_code, md_link, md_text, printable
+
 APPROVE, REJECT = "Approve", "Reject"
 
 
@@ -19,8 +21,9 @@ def _num(x: Any, fmt: str = "+.4f") -> str:
 
 def approval_subject(model: str, evaluation: dict[str, Any]) -> str:
     """``Promote transactions v3 (AP +0.0412) over v2?``."""
-    return (f"Promote {model} {evaluation['version']} ({evaluation.get('metric') or 'gain'} "
-            f"{_num(evaluation.get('delta'))}) over {evaluation.get('champion_version') or 'no champion'}?")
+    return printable(f"Promote {model} {evaluation['version']} ({evaluation.get('metric') or 'gain'} "
+                     f"{_num(evaluation.get('delta'))}) over {evaluation.get('champion_version') or 'no champion'}?",
+                     250)
 
 
 def approval_body(model: str, evaluation: dict[str, Any], *, report_url: str | None = None) -> str:
@@ -31,15 +34,17 @@ def approval_body(model: str, evaluation: dict[str, Any], *, report_url: str | N
         ``ci_low``, ``ci_high``, ``reasons``).
     :param report_url: the served evaluation report.
     """
-    lines = [f"The promotion rule says **promote** `{evaluation['version']}` over "
-             f"`{evaluation.get('champion_version') or 'no champion'}` (model `{model}`).", "",
+    # the checks name slices by the data's values (channel, country ...): escaped, never Markdown
+    lines = [f"The promotion rule says **promote** {md_code(evaluation['version'])} over "
+             f"{md_code(evaluation.get('champion_version') or 'no champion')} (model {md_code(model)}).", "",
              "| metric | gain on the out-of-time holdout | 95% confidence interval |", "|---|---|---|",
-             f"| {evaluation.get('metric') or 'n/a'} | {_num(evaluation.get('delta'))} | "
-             f"[{_num(evaluation.get('ci_low'))}, {_num(evaluation.get('ci_high'))}] |", "",
+             f"| {md_text(evaluation.get('metric') or 'n/a').replace(chr(92) + '_', '_')} | "
+             f"{_num(evaluation.get('delta'))} | [{_num(evaluation.get('ci_low'))}, {_num(evaluation.get('ci_high'))}] |",
+             "",
              "**Checks** (slices included):", ""]
-    lines += [f"- {line}" for line in evaluation.get("reasons") or []]
+    lines += [f"- {md_text(line, 500)}" for line in evaluation.get("reasons") or []]
     if report_url:
-        lines += ["", f"[Evaluation report]({report_url}) (metrics, slices, PR curve, calibration)"]
+        lines += ["", f"{md_link('Evaluation report', report_url)} (metrics, slices, PR curve, calibration)"]
     lines += ["", "`Approve` promotes it now; `Reject` records the rejection. Without an answer before the "
               "timeout the promotion is rejected. Your answer is recorded with your Airflow login."]
     return "\n".join(lines)

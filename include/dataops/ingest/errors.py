@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from dataops.textsafe import printable
+
 
 class BatchNotLanded(LookupError):
     """The batch's manifest (written last by the upstream system) is not in the landing bucket yet."""
+
+
+class ManifestInvalid(ValueError):
+    """A batch's manifest cannot be trusted (not JSON, malformed entries, a part listed twice, a part outside
+    the batch's partition or missing from the bucket): nothing of the batch is loaded, and the message names
+    the manifest, the part and the cause."""
 
 
 class ContractViolation(ValueError):
@@ -18,4 +26,5 @@ class ContractViolation(ValueError):
 
     def __init__(self, file: str, column: str, expected: str, found: str) -> None:
         self.file, self.column, self.expected, self.found = file, column, expected, found
-        super().__init__(f"{file}: column {column!r}: expected {expected}, found {found}")
+        # the column and what was found come from the file: one printable line in logs and messages
+        super().__init__(f"{file}: column '{printable(column, 80)}': expected {expected}, found {printable(found, 300)}")

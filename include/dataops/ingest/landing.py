@@ -5,14 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from botocore.exceptions import ClientError
 
-from dataops.ingest.errors import BatchNotLanded
+from dataops.ingest.errors import BatchNotLanded, ManifestInvalid
 
 QUARANTINE_PREFIX = "quarantine"
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def partition_prefix(prefix: str, batch_date: str) -> str:
@@ -44,7 +47,7 @@ class Manifest:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-class ManifestOutsidePartition(ValueError):
+class ManifestOutsidePartition(ManifestInvalid):
     """A manifest lists a part outside the batch's own date partition (another date, another prefix, ``..``).
 
     The loader only ever reads ``<prefix>/batch_date=<date>/<file>``: a manifest cannot point it elsewhere.
@@ -60,11 +63,12 @@ def check_part_key(key: str, prefix: str, batch_date: str) -> None:
     """
     partition = partition_prefix(prefix, batch_date) + "/"
     name = key[len(partition):] if isinstance(key, str) and key.startswith(partition) else ""
-    clean = bool(name) and "\\" not in key and posixpath.normpath(key) == key
+    clean = bool(name) and "\\" not in key and not _CONTROL.search(key) and posixpath.normpath(key) == key
     if not clean or ".." in name.split("/") or name == "_manifest.json":
         raise ManifestOutsidePartition(
             f"manifest {manifest_key(prefix, batch_date)} lists part {key!r} outside its own partition: "
-            f"every part must be a file under {partition} (no other date, prefix, '..' or absolute key); "
+            f"every part must be a file under {partition} (no other date, prefix, '..', absolute key or control "
+            "character); "
             "nothing of this batch was loaded")
 
 
@@ -83,18 +87,54 @@ def read_manifest(s3, bucket: str, prefix: str, batch_date: str) -> Manifest:
     """The batch's manifest, every part checked to lie inside the batch's own date partition.
 
     :raises BatchNotLanded: no manifest yet.
+    :raises ManifestInvalid: the manifest is malformed (see :func:`parse_manifest`).
     :raises ManifestOutsidePartition: a part key points outside ``<prefix>/batch_date=<date>/``.
     """
     key = manifest_key(prefix, batch_date)
     try:
-        raw = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        raw = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as err:
         if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             raise BatchNotLanded(f"s3://{bucket}/{key} does not exist: the batch has not landed (yet)") from err
         raise
-    parts = tuple(Part(key=p["key"], rows=int(p["rows"]), sha256=p["sha256"]) for p in raw["parts"])
+    return parse_manifest(raw, key, prefix, batch_date)
+
+
+def _part(entry: object, number: int, key: str) -> Part:
+    """One manifest entry, checked: ``key`` a string, ``rows`` a count, ``sha256`` 64 lowercase hex digits."""
+    fields = entry if isinstance(entry, dict) else {}
+    rows, sha = fields.get("rows"), fields.get("sha256")
+    if not isinstance(fields.get("key"), str) or not isinstance(rows, int) or isinstance(rows, bool) or rows < 0 \
+            or not isinstance(sha, str) or not _SHA256.fullmatch(sha):
+        raise ManifestInvalid(f"manifest {key}: part {number} is not {{key: text, rows: count, sha256: 64 hex "
+                              f"digits}}: {str(entry)[:200]!r}; nothing of this batch was loaded")
+    return Part(key=fields["key"], rows=rows, sha256=sha)
+
+
+def parse_manifest(body: bytes, key: str, prefix: str, batch_date: str) -> Manifest:
+    """The manifest in ``body``, every entry checked, every part inside the batch's partition and listed once.
+
+    :param body: the manifest's bytes.
+    :param key: its key (named in the errors).
+    :param prefix: the source's prefix in the landing bucket.
+    :param batch_date: ``YYYY-MM-DD``.
+    :raises ManifestInvalid: not a JSON object with a list ``parts``, a malformed entry, a part listed twice.
+    :raises ManifestOutsidePartition: a part key points outside ``<prefix>/batch_date=<date>/``.
+    """
+    try:
+        raw = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ManifestInvalid(f"manifest {key} is not valid JSON ({err}); nothing of this batch was loaded") from err
+    entries = raw.get("parts") if isinstance(raw, dict) else None
+    if not isinstance(entries, list):
+        raise ManifestInvalid(f"manifest {key} has no list of parts; nothing of this batch was loaded")
+    parts = tuple(_part(entry, number, key) for number, entry in enumerate(entries, start=1))
+    seen: set[str] = set()
     for part in parts:
         check_part_key(part.key, prefix, batch_date)
+        if part.key in seen:
+            raise ManifestInvalid(f"manifest {key} lists part {part.key} twice; nothing of this batch was loaded")
+        seen.add(part.key)
     return Manifest(key=key, parts=parts)
 
 
@@ -103,7 +143,7 @@ def download(s3, bucket: str, key: str, folder: Path) -> tuple[Path, str]:
 
     :returns: the local path and the SHA-256 of its bytes.
     """
-    local = folder / key.replace("/", "__")
+    local = folder / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.csv.gz"  # never a path made of the key
     for candidate in (key, f"{QUARANTINE_PREFIX}/{key}"):
         try:
             s3.download_file(bucket, candidate, str(local))
@@ -112,7 +152,8 @@ def download(s3, bucket: str, key: str, folder: Path) -> tuple[Path, str]:
             if err.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
                 raise
     else:
-        raise FileNotFoundError(f"s3://{bucket}/{key} is listed in the manifest but is not in the bucket")
+        raise ManifestInvalid(f"s3://{bucket}/{key} is listed in the manifest but is not in the bucket; nothing of "
+                              "this batch was loaded")
     digest = hashlib.sha256()
     with open(local, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

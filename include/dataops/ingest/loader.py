@@ -2,7 +2,10 @@
 
 Every landed row ends in exactly one place: the source's raw table, or ``raw.quarantine`` with a reason,
 its source file and line. A file that breaks the contract is rejected whole: its rows are quarantined with
-the contract error and the file is moved to the ``quarantine/`` prefix of the bucket (never deleted).
+the contract error and the file is moved to the ``quarantine/`` prefix of the bucket (never deleted). A file
+that cannot be read at all (not gzip, truncated, a line over 8 MiB: :mod:`dataops.ingest.reading`) is rejected
+whole and moved the same way, with the cause in the ledger; a manifest that cannot be trusted refuses the whole
+batch (:class:`~dataops.ingest.errors.ManifestInvalid`).
 Rerunning a date with the same delivery changes nothing (the ledger recognises the checksums); a changed
 delivery is loaded as a new version that replaces the date's partition in one transaction.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import re
 import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,8 +23,9 @@ from typing import Any
 from dataops.datasets.config import DatasetConfig, SourceSpec
 from dataops.ingest import landing
 from dataops.ingest.errors import ContractViolation
+from dataops.ingest.reading import MAX_LINE_BYTES, Prepared, UnreadableFile, prepare
 from dataops.ingest.report import FileOutcome, IngestReport
-from dataops.ingest.rules import field, reason_expression, sql_type, type_failure, typed_select
+from dataops.ingest.rules import RAW_RECORD, field, reason_expression, sql_type, type_failure, typed_select
 from dataops.ingest.tables import LEDGER, QUARANTINE, ensure_raw_tables
 from dataops.warehouse import RowsInsert, StagedLoad, Warehouse, WarehouseLocation, open_warehouse
 
@@ -30,14 +35,19 @@ log = logging.getLogger(__name__)
 TYPE_CHANGE_SHARE = 0.5
 
 
-def read_header(path: Path) -> list[str]:
-    with gzip.open(path, "rt", errors="replace") as fh:
-        return [h.strip() for h in fh.readline().rstrip("\r\n").split(",")]
+def read_header(prepared: Prepared) -> list[str]:
+    """The column names of the file's first line (a UTF-8 byte order mark before it is not part of the name)."""
+    opener = gzip.open if prepared.compression == "gzip" else open
+    with opener(prepared.path, "rt", encoding="utf-8", errors="replace", newline="") as fh:
+        first = re.split(r"\r\n|\r|\n", fh.readline(), maxsplit=1)[0]
+    return [h.strip() for h in first.removeprefix("\ufeff").split(",")]
 
 
 def check_header(key: str, header: list[str], source: SourceSpec) -> dict[str, int]:
     """Positions of the contract's columns in ``header``; ContractViolation if a column is missing or extra."""
     expected = source.column_names
+    if header == [""]:
+        raise ContractViolation(key, "(header)", "a first line naming the columns", "an empty first line")
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise ContractViolation(key, dupes[0], "each column once", f"{header.count(dupes[0])} columns named so")
@@ -52,15 +62,20 @@ def check_header(key: str, header: list[str], source: SourceSpec) -> dict[str, i
     return {name: header.index(name) for name in expected}
 
 
-def _stage_lines(con, path: Path, key: str) -> None:
-    """Read every line of a gzipped file, numbered, into temp table ``lines`` (line 1 is the header)."""
+def _stage_lines(con, prepared: Prepared, key: str) -> None:
+    """Read every line of a prepared file, numbered, into temp table ``lines`` (line 1 is the header); a line
+    :func:`~dataops.ingest.reading.prepare` found flawed carries its ``flaw``."""
     con.execute("DROP TABLE IF EXISTS lines")
     con.execute(
         "CREATE TEMP TABLE lines AS SELECT ? AS source_file, CAST(row_number() OVER () AS INTEGER) AS source_line,"
-        " line, string_split(line, ',') AS fields FROM read_csv(?, columns={'line': 'VARCHAR'}, header=false,"
-        " delim=chr(31), quote='', escape='', auto_detect=false, strict_mode=false, compression='gzip')",
-        [key, str(path)],
+        " line, string_split(line, ',') AS fields, CAST(NULL AS VARCHAR) AS flaw FROM read_csv(?, "
+        "columns={'line': 'VARCHAR'}, header=false, delim=chr(31), quote='', escape='', auto_detect=false, "
+        f"strict_mode=false, max_line_size={MAX_LINE_BYTES + 2}, compression=?)",
+        [key, str(prepared.path), prepared.compression],
     )
+    if prepared.flaws:
+        con.executemany("UPDATE lines SET flaw = ? WHERE source_line = ?",
+                        [[flaw, line] for line, flaw in sorted(prepared.flaws.items())])
 
 
 def _check_types(con, key: str, source: SourceSpec, positions: dict[str, int]) -> None:
@@ -86,7 +101,7 @@ def _check_types(con, key: str, source: SourceSpec, positions: dict[str, int]) -
 
 
 def _quarantine_file(con, key: str, reason: str) -> int:
-    con.execute("INSERT INTO bad SELECT source_file, source_line, ?, line FROM lines WHERE source_line > 1",
+    con.execute(f"INSERT INTO bad SELECT source_file, source_line, ?, {RAW_RECORD} FROM lines WHERE source_line > 1",
                 [reason])
     return con.execute("SELECT count(*) FROM lines WHERE source_line > 1").fetchone()[0]
 
@@ -95,7 +110,8 @@ def _classify_file(con, source: SourceSpec, positions: dict[str, int]) -> tuple[
     reason = reason_expression(list(source.columns), positions)
     con.execute(f"CREATE OR REPLACE TEMP TABLE checked AS SELECT *, {reason} AS reason FROM lines "
                 "WHERE source_line > 1")
-    con.execute("INSERT INTO bad SELECT source_file, source_line, reason, line FROM checked WHERE reason IS NOT NULL")
+    con.execute(f"INSERT INTO bad SELECT source_file, source_line, reason, {RAW_RECORD} FROM checked "
+                "WHERE reason IS NOT NULL")
     con.execute(f"INSERT INTO good SELECT {typed_select(list(source.columns), positions)}, source_file, source_line "
                 "FROM checked WHERE reason IS NULL")
     return con.execute("SELECT count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason IS NOT NULL) "
@@ -190,22 +206,32 @@ def _create_work_tables(con, source: SourceSpec) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE all_lines (source_file VARCHAR, source_line INTEGER, line VARCHAR)")
 
 
+def _checksum_error(part, sha: str) -> str | None:
+    return f"{part.key}: checksum {sha} differs from the manifest's" if sha != part.sha256 else None
+
+
 def _ingest_file(con, s3, bucket: str, part, source: SourceSpec, tmp: Path, seen: dict[str, str]) -> FileOutcome:
     path, sha = landing.download(s3, bucket, part.key, tmp)
-    _stage_lines(con, path, part.key)
+    try:
+        prepared = prepare(path)
+    except UnreadableFile as err:  # nothing to stage: rejected whole, the file is kept in the quarantine prefix
+        message = _checksum_error(part, sha) or f"{part.key}: unreadable: {err}"
+        return FileOutcome(key=part.key, sha256=sha, rows_landed=0, status="rejected", message=message)
+    _stage_lines(con, prepared, part.key)
     landed = con.execute("SELECT count(*) FROM lines WHERE source_line > 1").fetchone()[0]
     outcome = FileOutcome(key=part.key, sha256=sha, rows_landed=landed)
     if landed != part.rows:
         log.warning("%s: manifest says %s rows, the file has %s", part.key, part.rows, landed)
-    if sha != part.sha256:
-        outcome.status, outcome.message = "rejected", f"{part.key}: checksum {sha} differs from the manifest's"
+    checksum = _checksum_error(part, sha)
+    if checksum:
+        outcome.status, outcome.message = "rejected", checksum
     elif sha in seen:
         outcome.status = "duplicate_file"
         outcome.message = f"{part.key}: same content as {seen[sha]} (duplicate delivery)"
     else:
         seen[sha] = part.key
         try:
-            positions = check_header(part.key, read_header(path), source)
+            positions = check_header(part.key, read_header(prepared), source)
             _check_types(con, part.key, source, positions)
         except ContractViolation as err:
             outcome.status, outcome.message = "rejected", f"contract: {err}"

@@ -2,7 +2,9 @@
 
 Landed files are read line by line, so every row keeps its source line number and nothing is silently
 skipped: a line either parses into the contract's columns or gets a reason. The upstream contract is
-plain comma-separated values without quoting (values never contain commas).
+plain comma-separated values without quoting (values never contain commas), no control characters (a tab
+aside), finite numbers and timestamps between :data:`TIMESTAMP_MIN` and :data:`TIMESTAMP_MAX` (the range
+every engine and library downstream represents: pandas' nanosecond timestamps end in 2262).
 """
 
 from __future__ import annotations
@@ -13,6 +15,14 @@ from dataops.datasets.config import ColumnSpec
 #: ``DOUBLE``): the staging casts and the warehouse DDL use the same names on both engines.
 _SQL_TYPES = {"string": "VARCHAR", "timestamp": "TIMESTAMP", "double": "DOUBLE PRECISION", "integer": "BIGINT",
               "date": "DATE"}
+
+
+#: Timestamps and dates outside [TIMESTAMP_MIN, TIMESTAMP_MAX) are quarantined (``infinity`` included).
+TIMESTAMP_MIN, TIMESTAMP_MAX = "1900-01-01", "2200-01-01"
+#: C0 control characters but the tab, and DEL: never in a field (NUL cannot even be stored by PostgreSQL).
+CONTROL_CHARACTERS = r"[\x00-\x08\x0a-\x1f\x7f]"
+#: A line as stored in ``raw.quarantine.raw_record``: NUL bytes written as the four characters ``\x00``.
+RAW_RECORD = "replace(line, chr(0), '\\x00')"
 
 
 def sql_type(col: ColumnSpec) -> str:
@@ -54,6 +64,15 @@ def column_checks(col: ColumnSpec, position: int) -> list[tuple[str, str]]:
         values = ", ".join(quote_literal(a) for a in col.allowed)
         checks.append((f"({v} IS NOT NULL AND {v} NOT IN ({values}))",
                        f"{quote_literal(f'{name}: not an accepted value: ')} || left({v}, 60)"))
+    if col.type == "double":
+        number = f"TRY_CAST({v} AS DOUBLE)"
+        checks.append((f"({number} IS NOT NULL AND NOT isfinite({number}))",
+                       f"{quote_literal(f'{name}: not a finite number: ')} || left({v}, 60)"))
+    if col.type in ("timestamp", "date"):
+        stamp = f"TRY_CAST({v} AS {sql_type(col)})"
+        checks.append((f"({stamp} < DATE {quote_literal(TIMESTAMP_MIN)} OR {stamp} >= DATE "
+                       f"{quote_literal(TIMESTAMP_MAX)})",
+                       f"{quote_literal(f'{name}: out of range [{TIMESTAMP_MIN}, {TIMESTAMP_MAX}): ')} || left({v}, 60)"))
     if col.min is not None:
         checks.append((f"(TRY_CAST({v} AS DOUBLE) < {float(col.min)})",
                        f"{quote_literal(f'{name}: below {col.min}: ')} || {v}"))
@@ -64,7 +83,10 @@ def reason_expression(columns: list[ColumnSpec], positions: dict[str, int]) -> s
     """A SQL expression giving the first broken rule of a line, or NULL for a good row."""
     n = len(positions)
     whens = [
+        ("flaw IS NOT NULL", "flaw"),
         ("line IS NULL OR trim(line) = ''", quote_literal("empty line")),
+        (f"regexp_matches(line, {quote_literal(CONTROL_CHARACTERS)})",
+         quote_literal("control character in the line (only printable text and tabs are accepted)")),
         (f"len(fields) <> {n}", f"'unparseable: expected {n} fields, found ' || len(fields)"),
     ]
     for col in columns:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dataops.identifiers import checked_text
 from dataops.registry import ANY, ConcurrentAliasUpdate, NoPreviousVersion, VersionNotFound
 from dataops.registry.aliases import AliasMove
 
@@ -31,6 +32,10 @@ def check_request(reason: str, confirmed: bool, actor: str) -> str:
     :param actor: who asks (the authenticated user).
     """
     text = (reason or "").strip()
+    try:
+        checked_text(text, "the reason")
+    except ValueError as exc:
+        raise RollbackRefused(INVALID, str(exc)) from exc
     if len(text) < MIN_REASON:
         raise RollbackRefused(INVALID, f"a reason of at least {MIN_REASON} characters is required")
     if not confirmed:

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from dataops import settings
+from dataops.identifiers import checked_name
 from dataops.spc import MetricConfig
 
 KINDS = ("row_count", "null_rate", "duplicate_key_rate", "quarantine_rate", "log_mean", "log_std",
@@ -206,9 +207,9 @@ def load_quality_config(dataset: str, path: str | Path | None = None) -> Quality
     :param dataset: dataset name.
     :param path: explicit file (default: :func:`expectations_dir` ``/metrics/<dataset>.yaml``).
     :raises FileNotFoundError: no such file.
-    :raises ValueError: malformed entry (the message names it).
+    :raises ValueError: not a plain dataset name, or a malformed entry (the message names it).
     """
-    path = Path(path) if path else expectations_dir() / "metrics" / f"{dataset}.yaml"
+    path = Path(path) if path else expectations_dir() / "metrics" / f"{checked_name(dataset, 'dataset')}.yaml"
     if not path.exists():
         raise FileNotFoundError(f"no quality metrics configured for {dataset!r}: {path} does not exist")
     raw = yaml.safe_load(path.read_text()) or {}

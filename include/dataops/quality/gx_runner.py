@@ -154,6 +154,9 @@ def run_checkpoint(location: WarehouseLocation, *, checkpoint: str, batch_date: 
     from great_expectations.core.run_identifier import RunIdentifier
 
     import dataops.quality.gx_expectations  # noqa: F401  (registers the SPC expectations)
+    from dataops.quality.gx_escaping import install as escape_data_values_in_data_docs
+
+    escape_data_values_in_data_docs()
 
     day = date.fromisoformat(batch_date)
     Path(docs_dir).mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from dataops.quality.result import GateResult
+from dataops.textsafe import md_code, md_link, printable
 
 #: at most this many findings are listed in the action (the Data Docs page has them all)
 MAX_FINDINGS = 12
@@ -36,27 +37,29 @@ def triage_subject(incident: dict[str, Any]) -> str:
     """The action's headline: ``Critical finding on transactions 2026-03-14: row_count, amount_log_mean``."""
     metrics = incident.get("metrics") or []
     shown = ", ".join(metrics[:3]) + (f" and {len(metrics) - 3} more" if len(metrics) > 3 else "")
-    return f"Critical finding on {incident['dataset']} {incident['batch_date']}: {shown}"
+    return printable(f"Critical finding on {incident['dataset']} {incident['batch_date']}: {shown}", 250)
 
 
 def triage_body(incident: dict[str, Any], *, view_url: str | None = None, chart_urls: dict[str, str] | None = None
                 ) -> str:
-    """The action's Markdown: what fired, the charts, the links, and what each answer does.
+    """The action's Markdown: what fired, the charts, the links, and what each answer does. Values from the
+    data are inert: findings in code spans (:func:`dataops.textsafe.md_code`), links ``http(s)`` only.
 
     :param incident: :func:`incident_of`'s JSON.
     :param view_url: the batch's page in the DataOps view.
     :param chart_urls: metric -> URL of its control chart page.
     """
+    # findings quote the data (file keys, header names, unexpected values): code spans, never Markdown
     lines = ["**What fired** (critical, the batch was not scored):", ""]
-    lines += [f"- `{line}`" for line in incident.get("findings") or []]
+    lines += [f"- {md_code(line)}" for line in incident.get("findings") or []]
     if incident.get("more"):
-        lines.append(f"- ... and {incident['more']} more (see the Data Docs)")
-    charts = [f"[control chart of {metric}]({url})" for metric, url in (chart_urls or {}).items()]
+        lines.append(f"- ... and {int(incident['more'])} more (see the Data Docs)")
+    charts = [md_link(f"control chart of {metric}", url) for metric, url in (chart_urls or {}).items()]
     if charts:
         lines += ["", "**Charts** (DataOps view): " + " · ".join(charts)]
-    links = [f"[Data Docs of the gate run]({incident['data_docs']})"] if incident.get("data_docs") else []
+    links = [md_link("Data Docs of the gate run", incident["data_docs"])] if incident.get("data_docs") else []
     if view_url:
-        links.append(f"[the batch in the DataOps view]({view_url})")
+        links.append(md_link("the batch in the DataOps view", view_url))
     if links:
         lines += ["", " · ".join(links)]
     lines += ["", "**Answer**", "",

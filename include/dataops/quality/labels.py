@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dataops.identifiers import checked_name, checked_text
 from dataops.quality.gate import reevaluate_batch
 from dataops.quality.history import set_label
 from dataops.spc import FALSE_POSITIVE
@@ -23,7 +24,13 @@ def apply_label(location: Warehouse | WarehouseLocation | str, dataset: str, bat
     :param labelled_by: who labelled.
     :param metrics: only these metrics (default: all of the batch).
     :param run_id: the labelling run.
+    :raises ValueError: not a dataset name, a comment or metric with a control character or too long (the
+        values are stored and compared through parameters, never built into SQL).
     """
+    checked_name(dataset, "dataset")
+    checked_text(comment, "the comment")
+    for metric in metrics or []:
+        checked_text(metric, "a metric name", 200)
     warehouse = open_warehouse(location)
     labelled = set_label(warehouse, dataset, batch_date, verdict, labelled_by=labelled_by, comment=comment,
                          metrics=metrics, run_id=run_id)

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from dataops.spc import CRITICAL, IN_CONTROL, LEARNING, WARNING
+from dataops.textsafe import printable
 
 
 def _num(x: Any) -> str:
@@ -63,14 +64,19 @@ class GateResult:
         return self.verdict
 
     def describe(self, finding: dict) -> str:
-        """One line: ``transactions.amount_log_mean 2026-03-14 = 3.91 outside [3.02, 3.48] (Nelson 1: ...)``."""
-        name = f"{self.dataset}.{finding['metric']} {self.batch_date}"
+        """One line: ``transactions.amount_log_mean 2026-03-14 = 3.91 outside [3.02, 3.48] (Nelson 1: ...)``.
+
+        The description may quote the data (unexpected values, a rejected file's header): one printable line,
+        so a failure message or log line cannot be split or coloured by a value.
+        """
+        name = printable(f"{self.dataset}.{finding['metric']} {self.batch_date}", 200)
+        description = printable(finding["description"], 600)
         value, lcl, ucl = finding.get("value"), finding.get("lcl"), finding.get("ucl")
         if lcl is None or ucl is None:
-            return f"{name} = {_num(value)} ({finding['description']})"
+            return f"{name} = {_num(value)} ({description})"
         outside = isinstance(value, int | float) and not (lcl <= value <= ucl)
         where = "outside" if outside else "within"
-        return f"{name} = {_num(value)} {where} [{_num(lcl)}, {_num(ucl)}] ({finding['description']})"
+        return f"{name} = {_num(value)} {where} [{_num(lcl)}, {_num(ucl)}] ({description})"
 
     def failure_message(self) -> str:
         """The message the task fails with: every critical finding, one per line."""

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from typing import Any
 
 from dataops import settings
+from dataops.identifiers import checked_name
 from dataops.registry.errors import ArtifactIntegrityError
+from dataops.textsafe import printable
 
 DEFAULT_BUCKET = "models"
 
@@ -26,8 +29,15 @@ def artifact_bucket(bucket: str | None = None) -> str:
 
 
 def version_prefix(model_name: str, version: str) -> str:
-    """The S3 key prefix of one model version: ``models/<model_name>/<version>/``."""
-    return f"models/{model_name}/{version}/"
+    """The S3 key prefix of one model version: ``models/<model_name>/<version>/`` (both plain names)."""
+    return f"models/{checked_name(model_name, 'model')}/{checked_version(version)}/"
+
+
+def checked_version(version: str) -> str:
+    """A version as the registry allocates it (``v<N>``), else ValueError naming it."""
+    if not isinstance(version, str) or not re.fullmatch(r"v[0-9]{1,9}", version):
+        raise ValueError(f"model version {printable(version, 40)!r} is not v<number>")
+    return version
 
 
 def sha256_hex(data: bytes) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from dataops.identifiers import checked_name
 from dataops.registry.aliases import ANY, AliasMove, move_alias, read_alias, read_history, remove_alias
 from dataops.registry.artifacts import ArtifactStore, version_prefix
 from dataops.registry.errors import ConcurrentAliasUpdate, RegistryError, VersionNotFound
@@ -56,12 +57,13 @@ class ModelRegistry:
     :param bucket: artifact bucket (default env ``DATAOPS_ARTIFACT_BUCKET`` or ``models``).
     :param schema: SQL schema of the tables (a table prefix on SQLite).
     :param create: create the schema and tables if missing (idempotent).
+    :raises ValueError: ``model_name`` is not a plain name.
     """
 
     def __init__(self, engine: sa.Engine, s3_client: Any, model_name: str = "transactions", *,
                  bucket: str | None = None, schema: str = "registry", create: bool = True) -> None:
         self.engine = engine
-        self.model_name = model_name
+        self.model_name = checked_name(model_name, "model")  # an S3 key segment and a SQL value
         self.store = ArtifactStore(s3_client, bucket)
         self.tables = registry_tables(schema, engine.dialect.name)
         if create:

@@ -8,11 +8,14 @@ the training split) unless ``is_unbalance`` is set instead.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from dataops.textsafe import printable
 
 DEFAULT_PARAMS: dict[str, Any] = {
     "objective": "binary",
@@ -44,6 +47,46 @@ DEFAULT_TRAINING: dict[str, Any] = {
 }
 
 
+#: LightGBM parameters a run may override (the Innovation Pipeline's ``lgbm_params`` form, the CLI's
+#: ``--params``): tuning only. Parameters that name files (``forcedsplits_filename``, ``output_model`` ...), open
+#: network connections (``machines``) or change the task are refused.
+TUNABLE = frozenset({
+    *DEFAULT_PARAMS, "boosting", "boosting_type", "num_iterations", "min_sum_hessian_in_leaf", "lambda_l1",
+    "min_gain_to_split", "max_delta_step", "extra_trees", "path_smooth", "is_unbalance", "pos_bagging_fraction",
+    "neg_bagging_fraction", "feature_fraction_bynode", "cat_l2", "max_cat_threshold", "min_data_in_bin",
+    "top_rate", "other_rate", "drop_rate", "max_drop", "skip_drop", "early_stopping_round", "first_metric_only",
+})
+_TEXT_VALUE = re.compile(r"^[A-Za-z0-9_.:-]{1,40}$")
+
+
+def _checked_value(name: str, value: Any) -> Any:
+    if isinstance(value, bool | int | float) and value == value and abs(value) != float("inf"):
+        return value
+    if isinstance(value, str) and _TEXT_VALUE.fullmatch(value):
+        return value
+    if isinstance(value, list) and name == "metric" and all(isinstance(v, str) and _TEXT_VALUE.fullmatch(v) for v in value):
+        return value
+    raise ValueError(f"LightGBM parameter {name!r}: {printable(value, 60)!r} is not a finite number, a boolean or "
+                     "a short word")
+
+
+def checked_overrides(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The overrides, every name one of :data:`TUNABLE` and every value a number, a boolean or a short word.
+
+    :param overrides: LightGBM parameter overrides (from a form, a run conf or a file).
+    :raises ValueError: a parameter outside :data:`TUNABLE` (a file, a network connection ...) or an odd value.
+    """
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, Mapping):
+        raise ValueError(f"LightGBM parameter overrides must be an object, got {type(overrides).__name__}")
+    unknown = sorted(printable(k, 60) for k in overrides if k not in TUNABLE)
+    if unknown:
+        raise ValueError(f"LightGBM parameters {unknown} may not be overridden (tuning parameters only: "
+                         f"{', '.join(sorted(TUNABLE))})")
+    return {name: _checked_value(name, value) for name, value in overrides.items()}
+
+
 def load_params_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Read overrides from YAML: ``{params: {...}, training: {num_boost_round, early_stopping_rounds}}``.
 
@@ -63,12 +106,12 @@ def load_params_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
 def resolve_params(overrides: Mapping[str, Any] | None, n_positive: int, n_negative: int) -> dict[str, Any]:
     """Defaults + overrides, with the class weight made concrete.
 
-    :param overrides: parameters replacing the defaults.
+    :param overrides: parameters replacing the defaults (:func:`checked_overrides`).
     :param n_positive: positives in the training split.
     :param n_negative: negatives in the training split.
     """
     params = copy.deepcopy(DEFAULT_PARAMS)
-    params.update(overrides or {})
+    params.update(checked_overrides(overrides))
     if params.get("is_unbalance"):
         params.pop("scale_pos_weight", None)
     elif params.get("scale_pos_weight") == "auto":

@@ -82,9 +82,12 @@ def create_app(*, folder: Path | None = None, registry_factory: Callable[[str], 
     @app.get("/models/{model_name}/versions/{version}/report")
     def evaluation_report(model_name: str, version: str, decision_id: str | None = None,
                           file: str = Query("report.html")) -> Response:
+        from dataops.datasets import list_datasets
         from dataops.registry.artifacts import content_type
         from dataops.registry.errors import ArtifactIntegrityError
 
+        if model_name not in list_datasets():  # a configured model, never a name built into a key or a query
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no model named {model_name!r}")
         registry = registry_factory(model_name)
         try:
             key = evaluation_report_key(registry, version, decision_id, file)

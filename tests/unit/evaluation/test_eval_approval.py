@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from dataops.evaluation.approval import approval_body, approval_subject, record_review
 from dataops.registry import ModelRegistry
+from tests.markdown import render, text_of
 
 EVALUATION = {"model": "transactions", "version": "v3", "champion_version": "v2", "promote": True,
               "metric": "average_precision", "delta": 0.0412, "ci_low": 0.0123, "ci_high": 0.0701,
@@ -16,8 +17,8 @@ EVALUATION = {"model": "transactions", "version": "v3", "champion_version": "v2"
 def test_the_approver_reads_the_gain_its_interval_every_check_and_the_report():
     body = approval_body("transactions", EVALUATION, report_url="http://ui/dataops/models/transactions/v3/report")
     assert "| average_precision | +0.0412 | [+0.0123, +0.0701] |" in body
-    assert "- PASS: slice channel=ecom +0.03" in body and "- PASS: slice country=XX n=12" in body
-    assert "[Evaluation report](http://ui/dataops/models/transactions/v3/report)" in body
+    assert "PASS: slice channel=ecom +0.03" in text_of(body) and "PASS: slice country=XX n=12" in text_of(body)
+    assert '<a href="http://ui/dataops/models/transactions/v3/report">Evaluation report</a>' in render(body)
     assert "timeout the promotion is rejected" in body
     assert approval_subject("transactions", EVALUATION) == "Promote transactions v3 (average_precision +0.0412) over v2?"
 

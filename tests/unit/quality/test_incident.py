@@ -48,7 +48,7 @@ def test_the_triage_conf_says_which_run_a_false_positive_reruns_and_what_the_act
     assert conf["subject"] == "Critical finding on transactions 2026-03-14: quarantine_rate, row_count"
     body = conf["body"]
     assert "- `transactions.row_count 2026-03-14 = 12 outside [100, 140]" in body
-    assert "[control chart of row_count](http://ui:8080/dataops/chart/row_count.svg)" in body
-    assert "[Data Docs of the gate run](http://ui:8080/dataops/reports/data_docs/validations/x.html)" in body
-    assert "[the batch in the DataOps view](http://ui:8080/dataops/view/x)" in body
+    assert "[control chart of row\\_count](<http://ui:8080/dataops/chart/row_count.svg>)" in body
+    assert "[Data Docs of the gate run](<http://ui:8080/dataops/reports/data_docs/validations/x.html>)" in body
+    assert "[the batch in the DataOps view](<http://ui:8080/dataops/view/x>)" in body
     assert "`false_positive`" in body and "`known_bad`" in body
