@@ -19,7 +19,6 @@ from typing import Any, Protocol
 from urllib.parse import unquote
 
 from dataops import settings
-from dataops.registry.artifacts import ArtifactStore
 from dataops.weblinks import ReportNotFound, reports_dir, resolve_report_file
 
 #: The key prefix of the reports in their bucket (the bucket may hold other things).
@@ -94,6 +93,8 @@ class S3ReportsStore:
         :param since: the run's start (``time.time()``); files older than that are already published.
         :returns: the relative paths uploaded.
         """
+        from dataops.registry.artifacts import ArtifactStore  # not at import: the app must load without numpy
+
         ArtifactStore(self.s3, self.bucket).ensure_bucket()
         uploaded = []
         for path, relative in changed_files(folder, since):
