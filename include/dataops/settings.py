@@ -64,6 +64,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("DATAOPS_GX_PROJECT_DIR", None, "GX project root (default: the expectations folder)"),
     Setting("DATAOPS_DBT_PROJECT_DIR", f"{_REPO}/dbt_project", "the dbt project"),
     Setting("DATAOPS_STATE_DIR", f"{_REPO}/.local", "state of the embedded stack"),
+    Setting("DATAOPS_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test",
+            "PostgreSQL server of the tests and of `make reliability --postgres` (a fresh database each run)"),
     # behaviour
     Setting("DATAOPS_QUALITY_SPC_OVERRIDES", "", "JSON object applied over every metric's SPC settings"),
     Setting("DATAOPS_DBT_EXECUTION_MODE", "watcher", "`watcher`: one dbt build + a watcher task per model; "

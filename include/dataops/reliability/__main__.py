@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import tempfile
 import time
@@ -20,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from dataops import settings
 from dataops.reliability.accounting import IDENTICAL, REJECTED, CaseResult
 from dataops.reliability.catalogue import CLASSES, catalogue
 from dataops.reliability.runner import run_cases
@@ -89,8 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", type=int, default=6, help="cases per input class (default 6)")
     parser.add_argument("--class", dest="classes", action="append", choices=list(CLASSES),
                         help="only this input class (repeatable)")
-    parser.add_argument("--postgres", metavar="URL", nargs="?", const=os.environ.get(
-        "DATAOPS_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"),
+    parser.add_argument("--postgres", metavar="URL", nargs="?", const=settings.get("DATAOPS_TEST_PG_URL"),
         help="also run on a fresh database of this PostgreSQL server (default: the test server)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
