@@ -16,6 +16,14 @@ from dataops.ingest.errors import BatchNotLanded, ManifestInvalid
 QUARANTINE_PREFIX = "quarantine"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.=-]")
+
+
+def local_name(key: str) -> str:
+    """The file name a part is downloaded to: the key's safe characters (``/`` as ``__``, at most 100, so an
+    operator and the chaos tests recognise the part) and a hash of the whole key (never a path made of it)."""
+    readable = _UNSAFE.sub("_", key.replace("/", "__"))[:100]
+    return f"{readable}__{hashlib.sha256(key.encode()).hexdigest()[:16]}.csv.gz"
 
 
 def partition_prefix(prefix: str, batch_date: str) -> str:
@@ -143,7 +151,7 @@ def download(s3, bucket: str, key: str, folder: Path) -> tuple[Path, str]:
 
     :returns: the local path and the SHA-256 of its bytes.
     """
-    local = folder / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.csv.gz"  # never a path made of the key
+    local = folder / local_name(key)
     for candidate in (key, f"{QUARANTINE_PREFIX}/{key}"):
         try:
             s3.download_file(bucket, candidate, str(local))
