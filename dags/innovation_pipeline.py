@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 
 from dataops.datasets import DatasetConfig, list_datasets, load_dataset
-from dataops.settings import approval_timeout
+from dataops.settings import approval_timeout, retry_delay
 from dataops_airflow.assets import champion_asset, score_drift_asset
 from dataops_airflow.notifiers import OpsFailureNotifier
 from dataops_airflow.operators.approval import PromotionApprovalOperator
@@ -38,7 +38,7 @@ Every decision, promote or reject, is recorded in the registry (`python -m datao
 A bad promotion is undone in one step with the `model_rollback` DAG or `python -m dataops registry rollback`.
 """
 
-DEFAULT_ARGS = {"owner": "ml-platform", "retries": 1, "retry_delay": timedelta(minutes=2),
+DEFAULT_ARGS = {"owner": "ml-platform", "retries": 1, "retry_delay": retry_delay(timedelta(minutes=2)),
                 "execution_timeout": timedelta(hours=2), "on_failure_callback": OpsFailureNotifier()}
 
 

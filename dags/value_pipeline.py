@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from airflow.sdk import CronDataIntervalTimetable, dag, task, task_group
 
 from dataops.datasets import DatasetConfig, list_datasets, load_dataset
-from dataops.settings import sensor_timing
+from dataops.settings import retry_delay, sensor_timing
 from dataops_airflow.assets import predictions_asset, score_drift_asset, table_asset
 from dataops_airflow.dbt_group import dbt_transform_group
 from dataops_airflow.notifiers import OpsFailureNotifier
@@ -39,7 +39,7 @@ Warehouse writes share the `warehouse` pool (DuckDB allows one writer), so backf
 DEFAULT_ARGS = {
     "owner": "data-platform",
     "retries": 2,
-    "retry_delay": timedelta(minutes=1),
+    "retry_delay": retry_delay(timedelta(minutes=1)),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=30),
     "execution_timeout": timedelta(hours=1),

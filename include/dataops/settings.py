@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -87,6 +88,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "(a human approves each promotion; on in docker-compose.yaml); empty: the dataset's setting"),
     Setting("DATAOPS_APPROVAL_TIMEOUT", "259200", "seconds a promotion waits for its approval before it is "
             "rejected (read at DAG parse time)"),
+    Setting("DATAOPS_RETRY_DELAY", "", "seconds before a failed Value or Innovation Pipeline task is retried "
+            "(the first retry; later ones back off); empty: each pipeline's own (1 and 2 minutes); read at DAG "
+            "parse time"),
     Setting("DATAOPS_TRIAGE_REMINDER_AFTER", "86400", "seconds an analysts' triage action waits before a reminder "
             "e-mail (read at DAG parse time)"),
     Setting("DATAOPS_TRIAGE_REMINDERS", "3", "reminders before an unanswered triage action is handed to "
@@ -137,6 +141,13 @@ def triage_timing() -> dict[str, float]:
     (how many); environment only, so a DAG file may call it at parse time."""
     return {"reminder_after": float(get_int("DATAOPS_TRIAGE_REMINDER_AFTER")),
             "reminders": float(get_int("DATAOPS_TRIAGE_REMINDERS"))}
+
+
+def retry_delay(default: timedelta) -> timedelta:
+    """The first retry delay of a pipeline's tasks: ``DATAOPS_RETRY_DELAY`` seconds when set, else ``default``
+    (parse time, environment only; the end-to-end tests shorten it so a killed task is retried at once)."""
+    value = get("DATAOPS_RETRY_DELAY")
+    return timedelta(seconds=float(value)) if value else default
 
 
 def approval_timeout() -> float:

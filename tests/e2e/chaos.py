@@ -11,7 +11,6 @@ else is let go (SIGCONT). The retry's log then says ``loading ... v1``: the kill
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import signal
@@ -22,9 +21,11 @@ from pathlib import Path
 
 from dataops.devstack.airflow_api import AirflowApi
 from dataops.devstack.demo import VALUE_DAG
+from tests.e2e.procs import reap as _reap
+from tests.e2e.procs import signal_all as _signal
+from tests.e2e.procs import task_runners
 
 INGEST_TASK = "ingest.load_transactions"
-RUNNER_TITLE = b"airflow worker -- "  # the task runner's process title (task-sdk), then the task instance id
 
 
 @dataclass
@@ -100,38 +101,4 @@ class KillWorkerMidIngest(threading.Thread):
 
 def _runners(worker_groups: set[int]) -> dict[str, tuple[int, int]]:
     """Task runners whose supervisor (their parent) is in one of ``worker_groups``: ti_id -> (pid, group)."""
-    found = {}
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            title = (proc / "cmdline").read_bytes()
-            if not title.startswith(RUNNER_TITLE):
-                continue
-            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            group = os.getpgid(parent)
-        except (OSError, ValueError, IndexError):
-            continue
-        if group in worker_groups:
-            ti_id = title[len(RUNNER_TITLE):].split(b"\0")[0].decode().strip()
-            found[ti_id] = (int(proc.name), group)
-    return found
-
-
-def _signal(targets: list[int], sig: int) -> None:
-    """``sig`` to each pid (a negative number: to that process group); the ones already gone are skipped."""
-    for target in targets:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            if target < 0:
-                os.killpg(-target, sig)
-            else:
-                os.kill(target, sig)
-
-
-def _reap(pid: int) -> None:
-    """Collect the killed worker's exit status (it is a child of this process), so it no longer counts as running."""
-    with contextlib.suppress(ChildProcessError):
-        for _ in range(100):
-            if os.waitpid(pid, os.WNOHANG)[0]:
-                return
-            time.sleep(0.05)
+    return {ti: found for ti, found in task_runners().items() if found[1] in worker_groups}

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from dataops.devstack.airflow_api import AirflowApi
-from dataops.devstack.demo import VALUE_DAG
+from dataops.devstack.demo import INNOVATION_DAG, VALUE_DAG
 from tests.e2e.harness import SENSOR_TIMEOUT, Observed, Scenario, full_log, mails, table_checksums
 
 #: the module fixture plays the whole scenario inside the first test's time budget
@@ -58,7 +58,8 @@ def test_fault_days_stop_at_the_gate_with_the_finding(e2e: Stack):
         assert run["state"] == "failed", (ds, fault)
         assert states[GATE] == "failed", (ds, fault, states)
         assert all(states.get(t) not in ("success", "running") for t in SCORING), (ds, fault, states)
-        log = full_log(e2e.api, VALUE_DAG, run["dag_run_id"], GATE, 1)
+        last = max(t["try_number"] for t in e2e.api.tries(VALUE_DAG, run["dag_run_id"], GATE))  # a killed try retried
+        log = full_log(e2e.api, VALUE_DAG, run["dag_run_id"], GATE, last)
         assert f"critical finding(s) on transactions {ds}" in log, (ds, fault, log[-2000:])
         findings = [m for m in FINDING.finditer(log) if m["ds"] == ds]
         assert findings, (ds, fault, log[-2000:])
@@ -169,8 +170,9 @@ def test_every_stopped_day_opens_one_triage_and_clean_days_none(e2e: Stack):
 
 def test_the_promotion_was_approved_by_the_logged_in_user(e2e: Stack):
     run = e2e.observed.innovation[0]
-    answer = e2e.api.xcom("innovation_pipeline_transactions", run["dag_run_id"], "approve_promotion")
+    answer = e2e.api.xcom(INNOVATION_DAG, run["dag_run_id"], "approve_promotion")
     assert answer["chosen_options"] == ["Approve"], answer
     assert answer["responded_by_user"]["name"] == e2e.api.username, answer
-    log = full_log(e2e.api, "innovation_pipeline_transactions", run["dag_run_id"], "promote_or_reject")
+    last = max(t["try_number"] for t in e2e.api.tries(INNOVATION_DAG, run["dag_run_id"], "promote_or_reject"))
+    log = full_log(e2e.api, INNOVATION_DAG, run["dag_run_id"], "promote_or_reject", last)
     assert f"approved by {e2e.api.username}" in log, log[-2000:]

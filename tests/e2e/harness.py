@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from dataops.devstack.airflow_api import AirflowApi
 from dataops.devstack.demo import INNOVATION_DAG, VALUE_DAG
@@ -48,6 +49,8 @@ E2E_ENV = {"DATAOPS_DBT_EXECUTION_MODE": "watcher",
            "DATAOPS_OPS_RECIPIENTS": "ops@localhost",
            # a human approves the scenario's promotion (the browser on the embedded stack, the API elsewhere)
            "DATAOPS_REQUIRE_APPROVAL": "true",
+           # a task killed by the fault injectors is retried after 3 s, not the production minute
+           "DATAOPS_RETRY_DELAY": "3",
            # the DAG files do not change during a scenario: parse them once, not every 30 s (two stacks share 2 cores)
            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "600"}
 #: columns that record when or by which run a row was written (differ on a rerun by design; the alert log's
@@ -87,6 +90,13 @@ class Scenario:
     def scenario_days(self) -> list[str]:
         return [self.day(HISTORY_DAYS + i) for i in range(SCENARIO_DAYS)]
 
+    def rerun_days(self) -> list[str]:
+        """The days cleared and rerun undisturbed after the backfill (their tables must come out identical):
+        the first (a worker killed mid-ingest, the scheduler restarted mid-day) and the last clean day
+        (every task killed once)."""
+        days = self.scenario_days()
+        return [days[0], days[-1]]
+
     def fault_of(self, ds: str) -> tuple[str, str] | None:
         i = (date.fromisoformat(ds) - self.start).days - HISTORY_DAYS
         return FAULT_DAYS.get(i)
@@ -115,8 +125,8 @@ class Observed:
     innovation: list[dict] = field(default_factory=list)
     before_rerun: dict[str, tuple[int, str]] = field(default_factory=dict)
     after_rerun: dict[str, tuple[int, str]] = field(default_factory=dict)
-    rerun_day: str = ""
-    disturbance: threading.Thread | None = None
+    rerun_days: list[str] = field(default_factory=list)
+    disturbances: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -182,41 +192,41 @@ def _innovation_run(api: AirflowApi, approve: Callable[[AirflowApi, dict], None]
 
 
 def run_scenario(api: AirflowApi, scenario: Scenario, env: dict[str, str], snapshot,
-                 disturbance: threading.Thread | None = None,
+                 disturbances: dict[str, Any] | None = None,
                  approve: Callable[[AirflowApi, dict], None] = approve_through_the_api) -> Observed:
-    """Backfill the scenario days, let the scheduled run time out on the late batch, rerun the first clean day,
-    run the Innovation Pipeline, land the late batch and rerun the scheduled day.
+    """Backfill the scenario days, let the scheduled run time out on the late batch, clear the disturbed clean
+    days and rerun them undisturbed, run the Innovation Pipeline, land the late batch and rerun the scheduled day.
 
-    :param disturbance: a thread started with the backfill and stopped after it (e.g. a worker killed in the
-        middle of the first day's ingest, :mod:`tests.e2e.chaos`); kept in :attr:`Observed.disturbance`.
+    :param disturbances: threads started with the backfill and stopped after the Innovation Pipeline's run
+        (a worker killed in the middle of an ingest, :mod:`tests.e2e.chaos`; every task killed once,
+        :mod:`tests.e2e.kill_every_task`; the scheduler restarted, :mod:`tests.e2e.restart`); kept in
+        :attr:`Observed.disturbances`.
     :param approve: answers the promotion's Required Action (``DATAOPS_REQUIRE_APPROVAL`` is on in
         :data:`E2E_ENV`): through the REST API by default, in the browser on the embedded stack.
     """
-    seen = Observed(disturbance=disturbance)
+    seen = Observed(disturbances=disturbances or {})
     t0 = time.monotonic()
     days = scenario.scenario_days()
     watcher = StateWatcher(api, VALUE_DAG, "ingest.wait_for_transactions")
     watcher.start()
-    if disturbance is not None:
-        disturbance.start()
+    for thread in seen.disturbances.values():
+        thread.start()
     api.backfill(VALUE_DAG, f"{days[0]}T00:00:00Z", f"{days[-1]}T00:00:00Z")
     api.set_paused(VALUE_DAG, False)  # the scheduled run of yesterday waits for its (late) batch
     seen.backfill = wait_finished(api, VALUE_DAG, len(days), "backfill", timeout=2400)
     seen.late_run = wait_finished(api, VALUE_DAG, 1, "scheduled", timeout=SENSOR_TIMEOUT + 600)[0]
     watcher.stop.set()
-    if disturbance is not None:
-        disturbance.stop.set()  # type: ignore[attr-defined]
     seen.sensor_states = watcher.states
     seen.timings["backfill"] = time.monotonic() - t0
 
     t = time.monotonic()
-    clean = [r for r in seen.backfill if scenario.fault_of(r["logical_date"][:10]) is None]
-    rerun = min(clean, key=lambda r: r["logical_date"])  # the disturbed day, where there is one
-    seen.rerun_day = rerun["logical_date"][:10]
+    rerun = [r for r in seen.backfill if r["logical_date"][:10] in scenario.rerun_days()]
+    seen.rerun_days = sorted(r["logical_date"][:10] for r in rerun)
     seen.before_rerun = snapshot()
-    api.clear_run(VALUE_DAG, rerun["dag_run_id"])
-    time.sleep(5)
-    api.wait_for_run(VALUE_DAG, rerun["dag_run_id"], timeout=900)
+    for run in sorted(rerun, key=lambda r: r["logical_date"]):  # one at a time, as an operator would
+        api.clear_run(VALUE_DAG, run["dag_run_id"])
+        time.sleep(5)
+        api.wait_for_run(VALUE_DAG, run["dag_run_id"], timeout=900)
     seen.after_rerun = snapshot()
     seen.timings["rerun"] = time.monotonic() - t
 
@@ -225,6 +235,8 @@ def run_scenario(api: AirflowApi, scenario: Scenario, env: dict[str, str], snaps
     _innovation_run(api, approve)
     seen.innovation = wait_finished(api, INNOVATION_DAG, 1, None, timeout=1200)
     api.set_paused(INNOVATION_DAG, True)
+    for thread in seen.disturbances.values():
+        thread.stop.set()
     seen.timings["innovation"] = time.monotonic() - t
 
     t = time.monotonic()
@@ -335,3 +347,15 @@ def report(name: str, seen: Observed, table: str) -> None:
     REPORTS.mkdir(parents=True, exist_ok=True)
     timings = ", ".join(f"{k} {v:.0f}" for k, v in seen.timings.items())
     (REPORTS / f"{name}.txt").write_text(f"timings (s): {timings}\n{table}\n")
+    faults = {name: _record(thread) for name, thread in seen.disturbances.items()}
+    (REPORTS / f"{name}-faults.json").write_text(json.dumps(faults, indent=1, default=str))
+
+
+def _record(thread: Any) -> dict:
+    """What a disturbance did (its kills, restart or worker kill, and its error), as plain data."""
+    out: dict[str, Any] = {"error": thread.error}
+    for attr in ("kills", "kill", "restart"):
+        value = getattr(thread, attr, None)
+        if value is not None:
+            out[attr] = [vars(v) for v in value] if isinstance(value, list) else vars(value)
+    return out

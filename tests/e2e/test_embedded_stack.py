@@ -18,7 +18,10 @@ from dataops.devstack.demo import INNOVATION_DAG, VALUE_DAG, connect_api
 from dataops.devstack.settings import StackSettings
 from tests.e2e.checks import *  # noqa: F403 (the shared scenario tests)
 from tests.e2e.checks import Stack
+from tests.e2e.fault_checks import *  # noqa: F403 (the shared fault tests)
+from tests.e2e.fault_checks import kill_targets
 from tests.e2e.harness import (
+    APPROVAL_TASK,
     E2E_ENV,
     Scenario,
     duckdb_reader,
@@ -28,6 +31,8 @@ from tests.e2e.harness import (
     scenario_table,
     table_checksums,
 )
+from tests.e2e.kill_every_task import KillEveryTask, scenario_targets
+from tests.e2e.restart import RestartMidDay, crash_group
 
 #: the module fixture plays the whole scenario inside the first test's time budget
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(3600)]
@@ -75,7 +80,15 @@ def e2e(tmp_path_factory, browser):
         start_services(settings, airflow=True)
         api = connect_api(types.SimpleNamespace(stack=settings), timeout=300)
         rows_of = duckdb_reader(settings.warehouse_path)
-        observed = run_scenario(api, scenario, env, lambda: table_checksums(rows_of),
+        days = scenario.scenario_days()
+        faults = {
+            # the stack crashes (scheduler, API server, task processes) in the middle of the first day
+            "scheduler_restart": RestartMidDay(api, days[0], crash_group("airflow", settings.run_dir),
+                                               lambda: start_services(settings, airflow=True)),
+            "kill_every_task": KillEveryTask(api, scenario_targets(api, VALUE_DAG, kill_targets(days),
+                                                                   INNOVATION_DAG, frozenset({APPROVAL_TASK}))),
+        }
+        observed = run_scenario(api, scenario, env, lambda: table_checksums(rows_of), disturbances=faults,
                                 approve=approve_in_the_browser(browser))
         observed.timings["prepare"] = prepared
         observed.timings["total"] = time.monotonic() - t0

@@ -29,12 +29,15 @@ class AirflowApi:
     :param username: a user of the auth manager (``admin`` on the embedded stack).
     :param password: its password (``<airflow home>/passwords.json`` on the embedded stack).
     :param timeout: seconds per HTTP request.
+    :param unavailable_for: seconds a call keeps trying while the API server cannot be reached (it restarts
+        with the stack); then the connection error is raised.
     """
 
     base_url: str
     username: str
     password: str
     timeout: float = 30.0
+    unavailable_for: float = 180.0
 
     def __post_init__(self) -> None:
         self._client = httpx.Client(base_url=self.base_url.rstrip("/"), timeout=self.timeout)
@@ -50,8 +53,7 @@ class AirflowApi:
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """One call; the JSON answer (or the text for non-JSON answers). Logs in again once on a 401."""
         for attempt in (1, 2):
-            self._token = self._token or self._login()
-            resp = self._client.request(method, path, headers={"Authorization": f"Bearer {self._token}"}, **kwargs)
+            resp = self._send(method, path, **kwargs)
             if resp.status_code == 401 and attempt == 1:
                 self._token = None
                 continue
@@ -60,6 +62,23 @@ class AirflowApi:
             kind = resp.headers.get("content-type", "")
             return resp.json() if kind.startswith("application/json") else resp.text
         raise AssertionError("unreachable")
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One HTTP exchange (logging in first when needed); while the server is unreachable or starting
+        (connection refused, 502/503), tries again with backoff for up to :attr:`unavailable_for` seconds."""
+        deadline, pause = time.monotonic() + self.unavailable_for, 0.5
+        while True:
+            try:
+                self._token = self._token or self._login()
+                resp = self._client.request(method, path, headers={"Authorization": f"Bearer {self._token}"},
+                                            **kwargs)
+                if resp.status_code not in (502, 503) or time.monotonic() > deadline:
+                    return resp
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
     def close(self) -> None:
         self._client.close()

@@ -1,0 +1,173 @@
+"""Every task of a run SIGKILLed once, on its first try, at a random point of its work; Airflow retries it.
+
+A :class:`Target` names a run (a Value Pipeline day, or the Innovation Pipeline's run) and how long each of
+its tasks usually works (the same task's duration in an earlier run of the same stack). The thread watches the
+machine's task runners (:mod:`tests.e2e.procs`); when a runner of a target task appears on try 1 it draws the
+kill point, uniform in [10 %, 60 %] of that duration, and SIGKILLs the runner (and its dbt subprocesses) when
+the point is reached. A task whose runner gives way before the point (a sensor rescheduled, a deferred task)
+is killed in its next runner of the same try, at once. Tasks that wait for a person are spared. The kills are
+kept for the tests: which task, after how many seconds, which try.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from dataops.devstack.airflow_api import AirflowApi
+from tests.e2e.procs import kill_runner, task_runners
+
+MIN_POINT, MAX_POINT = 0.1, 0.6  # the kill point, as a share of the task's usual duration
+
+
+@dataclass
+class Target:
+    """A run whose tasks are all killed once.
+
+    :param dag_id: its DAG.
+    :param pick: chooses the run among the DAG's runs (None while it does not exist yet).
+    :param usual: task_id -> usual seconds of work (tasks missing: :attr:`default_seconds`).
+    :param spare: task ids left alone (they wait for a person).
+    """
+
+    dag_id: str
+    pick: Callable[[list[dict]], dict | None]
+    usual: Callable[[], dict[str, float]] = dict
+    spare: frozenset[str] = frozenset()
+    default_seconds: float = 8.0
+    run_id: str | None = None
+    durations: dict[str, float] | None = None
+
+
+@dataclass
+class TaskKill:
+    dag_id: str
+    run_id: str
+    task_id: str
+    try_number: int
+    after: float  # seconds after the try's first runner appeared
+    usual: float
+
+
+@dataclass
+class _Plan:
+    due: float
+    usual: float
+    first_seen: float
+
+
+class KillEveryTask(threading.Thread):
+    """The disturbance: start it before the target runs begin; stop it (:attr:`stop`) after they end.
+
+    :param api: the stack's REST API (a client of its own is made for this thread).
+    :param targets: the runs whose tasks are killed.
+    :param seed: of the kill points.
+    """
+
+    def __init__(self, api: AirflowApi, targets: list[Target], seed: int = 13) -> None:
+        super().__init__(daemon=True)
+        self.api = dataclasses.replace(api)  # a client of its own: httpx clients are not shared across threads
+        self.targets = targets
+        self.kills: list[TaskKill] = []
+        self.error: str | None = None
+        self.stop = threading.Event()
+        self._rng = random.Random(seed)
+        self._ids: dict[str, tuple[Target, str, int]] = {}  # ti_id -> (target, task_id, try_number)
+        self._plans: dict[tuple[str, str], _Plan] = {}
+        self._refreshed = 0.0
+
+    def killed(self, run_id: str) -> set[str]:
+        """The tasks of a run that were killed."""
+        return {k.task_id for k in self.kills if k.run_id == run_id}
+
+    def run(self) -> None:
+        try:
+            while not self.stop.is_set():
+                self._step()
+                time.sleep(0.05)
+        except Exception as exc:  # the tests report it
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def _step(self) -> None:
+        runners = task_runners()
+        if any(ti not in self._ids for ti in runners) and time.monotonic() - self._refreshed > 1.0:
+            self._refresh()
+        now = time.monotonic()
+        for ti_id, (pid, _) in runners.items():
+            known = self._ids.get(ti_id)
+            if known is None:
+                continue
+            target, task_id, try_number = known
+            key = (target.run_id or "", task_id)
+            if try_number != 1 or task_id in target.spare or task_id in self.killed(key[0]):
+                continue
+            plan = self._plans.get(key) or self._plan(key, target, task_id, now)
+            if now >= plan.due:
+                kill_runner(pid, signal.SIGKILL)
+                self.kills.append(TaskKill(target.dag_id, target.run_id or "", task_id, try_number,
+                                           round(now - plan.first_seen, 2), round(plan.usual, 2)))
+
+    def _plan(self, key: tuple[str, str], target: Target, task_id: str, now: float) -> _Plan:
+        if target.durations is None:
+            target.durations = target.usual()
+        usual = target.durations.get(task_id, target.default_seconds)
+        plan = _Plan(due=now + max(0.2, usual * self._rng.uniform(MIN_POINT, MAX_POINT)), usual=usual,
+                     first_seen=now)
+        self._plans[key] = plan
+        return plan
+
+    def _refresh(self) -> None:
+        """Map this stack's task instance ids (of the target runs) to their task and try."""
+        self._refreshed = time.monotonic()
+        for target in self.targets:
+            if target.run_id is None:
+                run = target.pick(self.api.runs(target.dag_id))
+                if run is None:
+                    continue
+                target.run_id = run["dag_run_id"]
+            for ti in self.api.task_instances(target.dag_id, target.run_id):
+                self._ids[ti["id"]] = (target, ti["task_id"], int(ti["try_number"]))
+
+
+def durations(api: AirflowApi, dag_id: str, run_id: str) -> dict[str, float]:
+    """task_id -> seconds from start to end of its last try in a finished run (the usual work of each task)."""
+    out = {}
+    for ti in api.task_instances(dag_id, run_id):
+        if ti.get("start_date") and ti.get("end_date") and ti["state"] in ("success", "skipped"):
+            span = datetime.fromisoformat(ti["end_date"]) - datetime.fromisoformat(ti["start_date"])
+            out[ti["task_id"]] = span.total_seconds()
+    return out
+
+
+def usual_before(api: AirflowApi, dag_id: str, day: str) -> Callable[[], dict[str, float]]:
+    """The usual work of each task of ``dag_id`` before ``day``: its shortest duration among the finished runs
+    of earlier days (a run disturbed in other ways does not stretch the kill points)."""
+
+    def usual() -> dict[str, float]:
+        out: dict[str, float] = {}
+        for run in api.runs(dag_id):
+            if run["logical_date"][:10] < day and run["state"] in ("success", "failed"):
+                for task_id, seconds in durations(api, dag_id, run["dag_run_id"]).items():
+                    out[task_id] = min(seconds, out.get(task_id, seconds))
+        return out
+
+    return usual
+
+
+def scenario_targets(api: AirflowApi, value_dag: str, days: list[str], innovation_dag: str,
+                     spare: frozenset[str]) -> list[Target]:
+    """Every task of the Value Pipeline runs of ``days`` and of the Innovation Pipeline's first run, but the
+    ``spare`` ones (they wait for a person)."""
+
+    def of_day(day: str) -> Callable[[list[dict]], dict | None]:
+        return lambda runs: next((r for r in runs if r["logical_date"][:10] == day), None)
+
+    targets = [Target(value_dag, of_day(day), usual_before(api, value_dag, day)) for day in days]
+    first = lambda runs: min(runs, key=lambda r: r["run_after"]) if runs else None  # noqa: E731
+    return [*targets, Target(innovation_dag, first, spare=spare)]

@@ -1,0 +1,65 @@
+"""The stack's processes as the fault injectors see them: Airflow task runners found in ``/proc``, signals to
+pids and process groups, and reaping a killed child so it no longer counts as running.
+
+A task runner's process title (task-sdk) is ``airflow worker -- <ti_id>``; its parent is the supervisor, which
+lives in the process group of the component that started it (a Celery worker, or the LocalExecutor inside the
+scheduler). Each runner leads a process group of its own (its dbt subprocesses are in it too).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from pathlib import Path
+
+RUNNER_TITLE = b"airflow worker -- "
+
+
+def task_runners() -> dict[str, tuple[int, int]]:
+    """Every task runner on the machine: ti_id -> (pid, process group of its supervisor)."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            title = (proc / "cmdline").read_bytes()
+            if not title.startswith(RUNNER_TITLE):
+                continue
+            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            group = os.getpgid(parent)
+        except (OSError, ValueError, IndexError):
+            continue
+        ti_id = title[len(RUNNER_TITLE):].split(b"\0")[0].decode().strip()
+        found[ti_id] = (int(proc.name), group)
+    return found
+
+
+def signal_all(targets: list[int], sig: int) -> None:
+    """``sig`` to each pid (a negative number: to that process group); the ones already gone are skipped."""
+    for target in targets:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if target < 0:
+                os.killpg(-target, sig)
+            else:
+                os.kill(target, sig)
+
+
+def kill_runner(pid: int, sig: int) -> None:
+    """``sig`` to a task runner and its own process group (its dbt subprocesses); only the runner when it does
+    not lead a group (never its supervisor's group)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, sig)
+        else:
+            os.kill(pid, sig)
+
+
+def reap(pid: int) -> None:
+    """Collect a killed child's exit status (a stack component started by this process), so that it no longer
+    counts as running."""
+    with contextlib.suppress(ChildProcessError):
+        for _ in range(100):
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                return
+            time.sleep(0.05)

@@ -1,0 +1,92 @@
+"""The scheduler restarted in the middle of a day: SIGKILLed while the day's transform runs, then started again.
+
+On the production path the scheduler is a process of its own: only it is killed; the Celery workers keep
+running their tasks and the new scheduler adopts them. The embedded stack runs the scheduler inside
+``airflow standalone`` (with the API server, the DAG processor, the triggerer and the LocalExecutor's task
+processes), which does not restart a component that dies: there the whole stack crashes (SIGKILL to its process
+group and to the task runners it supervised) and is started again, as after a power cut. Either way the
+tasks that were running are found dead by the new scheduler and retried.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from dataops.devstack import processes
+from dataops.devstack.airflow_api import AirflowApi
+from dataops.devstack.demo import VALUE_DAG
+from tests.e2e.procs import kill_runner, reap, task_runners
+
+
+@dataclass
+class Restart:
+    day: str
+    running: list[str]  # the day's tasks running when the scheduler was killed
+    runners_killed: int
+    down_seconds: float  # from the kill until the stack answered again
+
+
+class RestartMidDay(threading.Thread):
+    """Kills the scheduler once ``day``'s run has a task of ``group`` running, then starts it again.
+
+    :param api: the stack's REST API (a client of its own is made for this thread).
+    :param day: the batch date (``YYYY-MM-DD``) of the Value Pipeline run.
+    :param crash: kills what has to die; returns how many task runners died with it.
+    :param start: starts it again and returns once it answers.
+    :param group: the task group whose running marks the middle of the day.
+    """
+
+    def __init__(self, api: AirflowApi, day: str, crash: Callable[[], int], start: Callable[[], None],
+                 group: str = "transform.") -> None:
+        super().__init__(daemon=True)
+        self.api = dataclasses.replace(api)
+        self.day, self.crash, self.start_again, self.group = day, crash, start, group
+        self.restart: Restart | None = None
+        self.error: str | None = None
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stop.is_set():
+                running = self._running()
+                if running:
+                    t = time.monotonic()
+                    killed = self.crash()
+                    self.start_again()
+                    self.api.health()
+                    self.restart = Restart(self.day, running, killed, round(time.monotonic() - t, 1))
+                    return
+                time.sleep(0.5)
+        except Exception as exc:  # the tests report it
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def _running(self) -> list[str]:
+        run = next((r for r in self.api.runs(VALUE_DAG) if r["logical_date"][:10] == self.day), None)
+        if run is None:
+            return []
+        tis = self.api.task_instances(VALUE_DAG, run["dag_run_id"])
+        return sorted(t["task_id"] for t in tis if t["state"] == "running" and t["task_id"].startswith(self.group))
+
+
+def crash_group(name: str, run_dir: Path) -> Callable[[], int]:
+    """A ``crash`` that SIGKILLs the component ``name`` (its whole process group, from its pid file) and the task
+    runners its processes supervised; the number of runners killed."""
+
+    def crash() -> int:
+        group = int((run_dir / f"{name}.pid").read_text())
+        runners = [pid for pid, parent_group in task_runners().values() if parent_group == group]
+        os.killpg(group, signal.SIGKILL)
+        for pid in runners:
+            kill_runner(pid, signal.SIGKILL)
+        reap(group)
+        assert not processes.running(name, run_dir), f"{name} survived SIGKILL"
+        return len(runners)
+
+    return crash
