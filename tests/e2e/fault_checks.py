@@ -100,3 +100,14 @@ def test_no_alert_email_was_sent_twice(e2e: Stack):
         if e2e.scenario.fault_of(day):
             run = next(r for r in e2e.observed.backfill if r["logical_date"][:10] == day)
             assert sum(n for k, n in keys.items() if run["dag_run_id"] in k) == 1, (day, dict(keys))
+
+
+def test_the_disturbed_days_lost_no_row_and_doubled_none(e2e: Stack):
+    """The fault rows ``make reliability`` prints (:mod:`tests.e2e.fault_table`): every case ended identical to an
+    undisturbed run; every landed row of a disturbed day loaded or quarantined, and scored, exactly once."""
+    rows = e2e.observed.fault_rows
+    assert {r.cls.split(" (")[0] for r in rows} >= {"every task SIGKILLed once at a random point",
+                                                      "scheduler restarted mid-day"}, rows
+    for row in rows:
+        assert row.cases > 0 and row.rows > 0, row
+        assert (row.identical, row.other, row.lost, row.duplicated) == (row.cases, 0, 0, 0), row

@@ -127,6 +127,7 @@ class Observed:
     after_rerun: dict[str, tuple[int, str]] = field(default_factory=dict)
     rerun_days: list[str] = field(default_factory=list)
     disturbances: dict[str, Any] = field(default_factory=dict)
+    fault_rows: list[Any] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
 

@@ -40,7 +40,7 @@ class Target:
     pick: Callable[[list[dict]], dict | None]
     usual: Callable[[], dict[str, float]] = dict
     spare: frozenset[str] = frozenset()
-    default_seconds: float = 8.0
+    default_seconds: float = 1.5
     run_id: str | None = None
     durations: dict[str, float] | None = None
 
@@ -96,8 +96,10 @@ class KillEveryTask(threading.Thread):
 
     def _step(self) -> None:
         runners = task_runners()
-        if any(ti not in self._ids for ti in runners) and time.monotonic() - self._refreshed > 1.0:
-            self._refresh()
+        since = time.monotonic() - self._refreshed
+        unknown = any(ti not in self._ids for ti in runners)
+        if (unknown and since > 1.0) or (since > 2.0 and any(t.durations is None for t in self.targets)):
+            self._refresh()  # a target run's ids and durations are known before its first runner starts
         now = time.monotonic()
         for ti_id, (pid, _) in runners.items():
             known = self._ids.get(ti_id)
@@ -126,13 +128,17 @@ class KillEveryTask(threading.Thread):
         """Map this stack's task instance ids (of the target runs) to their task and try."""
         self._refreshed = time.monotonic()
         for target in self.targets:
-            if target.run_id is None:
+            if target.durations is None:  # follow the run until it leaves the queue
                 run = target.pick(self.api.runs(target.dag_id))
                 if run is None:
                     continue
                 target.run_id = run["dag_run_id"]
+                if run["state"] != "queued":  # the earlier days it measures have ended by now
+                    target.durations = target.usual()
             for ti in self.api.task_instances(target.dag_id, target.run_id):
-                self._ids[ti["id"]] = (target, ti["task_id"], int(ti["try_number"]))
+                # a task not yet scheduled shows try 0: the scheduler makes it try 1 under the same id
+                # (each retry gets a new id, so an id first seen at try 0 or 1 is the first try's)
+                self._ids.setdefault(ti["id"], (target, ti["task_id"], max(1, int(ti["try_number"]))))
 
 
 def durations(api: AirflowApi, dag_id: str, run_id: str) -> dict[str, float]:

@@ -20,6 +20,7 @@ from tests.e2e.checks import *  # noqa: F403 (the shared scenario tests)
 from tests.e2e.checks import Stack
 from tests.e2e.fault_checks import *  # noqa: F403 (the shared fault tests)
 from tests.e2e.fault_checks import kill_targets
+from tests.e2e.fault_table import report_faults
 from tests.e2e.harness import (
     APPROVAL_TASK,
     E2E_ENV,
@@ -93,6 +94,7 @@ def e2e(tmp_path_factory, browser):
         observed.timings["prepare"] = prepared
         observed.timings["total"] = time.monotonic() - t0
         report("embedded-stack", observed, scenario_table(api, scenario, observed))
+        observed.fault_rows = report_faults("embedded-stack", observed, scenario, rows_of)
         yield Stack(api=api, scenario=scenario, observed=observed, mail_dir=settings.mail_dir, rows_of=rows_of,
                     state=state)
     finally:

@@ -18,6 +18,7 @@ from tests.e2e.checks import *  # noqa: F403 (the shared scenario tests)
 from tests.e2e.checks import Stack
 from tests.e2e.fault_checks import *  # noqa: F403 (the shared fault tests)
 from tests.e2e.fault_checks import kill_targets
+from tests.e2e.fault_table import report_faults
 from tests.e2e.harness import (
     APPROVAL_TASK,
     E2E_ENV,
@@ -101,6 +102,7 @@ def e2e(prod_settings):
         observed.timings["prepare"] = prepared
         observed.timings["total"] = time.monotonic() - t0
         report("production-path", observed, scenario_table(api, scenario, observed))
+        observed.fault_rows = report_faults("production-path", observed, scenario, rows_of)
         yield Stack(api=api, scenario=scenario, observed=observed, mail_dir=s.mail_dir, rows_of=rows_of,
                     state=s.state)
     finally:

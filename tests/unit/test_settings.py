@@ -100,3 +100,12 @@ def test_every_dataops_variable_in_code_is_a_named_setting():
         for path in (REPO / folder).rglob("*.py"):
             names |= set(re.findall(r"[\"'](DATAOPS_[A-Z0-9_]+)[\"']", path.read_text()))
     assert names - GX_SUBSTITUTIONS - set(settings.SETTINGS) == set()
+
+
+def test_the_retry_delay_is_the_pipeline_s_own_unless_the_environment_sets_one(monkeypatch):
+    from datetime import timedelta
+
+    monkeypatch.delenv("DATAOPS_RETRY_DELAY", raising=False)
+    assert settings.retry_delay(timedelta(minutes=2)) == timedelta(minutes=2)
+    monkeypatch.setenv("DATAOPS_RETRY_DELAY", "3")
+    assert settings.retry_delay(timedelta(minutes=2)) == timedelta(seconds=3)
