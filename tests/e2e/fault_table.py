@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from dataops.devstack.demo import VALUE_DAG
+from dataops.reliability.measured import measured_rows
+from dataops.reliability.table import render
 
 
 @dataclass
@@ -109,8 +111,12 @@ def _innovation_ok(seen: Any, rows_of) -> bool:
 
 
 def write_rows(path: Path, rows: list[FaultRow]) -> None:
+    """The rows as JSON (``make reliability`` reads them) and as the table it prints, next to it (the e2e
+    summary shows it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps([asdict(r) for r in rows], indent=1))
+    table_rows, _ = measured_rows(path.parent, path.name)
+    path.with_suffix(".txt").write_text(render(table_rows, "fault class") + "\n")
 
 
 def report_faults(name: str, seen: Any, scenario: Any, rows_of) -> list[FaultRow]:

@@ -50,9 +50,12 @@ def summarise(results: Iterable[CaseResult]) -> list[ClassRow]:
     return [*rows.values(), total]
 
 
-def render(rows: list[ClassRow]) -> str:
-    """The table as aligned text (numbers right-aligned)."""
-    lines = [HEAD, *(r.cells() for r in rows)]
+def render(rows: list[ClassRow], kind: str = HEAD[0]) -> str:
+    """The table as aligned text (numbers right-aligned).
+
+    :param kind: the first column's title (``fault class`` for the process faults).
+    """
+    lines = [(kind, *HEAD[1:]), *(r.cells() for r in rows)]
     widths = [max(len(line[i]) for line in lines) for i in range(len(HEAD))]
     out = []
     for n, line in enumerate(lines):
