@@ -27,10 +27,16 @@ def kill_targets(stack_days: list[str]) -> list[str]:
     return [stack_days[i] for i in KILL_DAYS]
 
 
+#: operators that run no process: the scheduler marks them done itself (cosmos' ``dbt_producer_watcher_done``)
+NO_PROCESS = {"EmptyOperator"}
+
+
 def _first_tries(stack: Stack, dag_id: str, run_id: str) -> dict[str, list[dict]]:
-    """task_id -> its tries (oldest first), for the tasks whose first try ran (had a start)."""
+    """task_id -> its tries (oldest first), for the tasks whose first try ran a process (had a start)."""
     out = {}
     for ti in stack.api.task_instances(dag_id, run_id):
+        if ti.get("operator") in NO_PROCESS:
+            continue
         tries = sorted(stack.api.tries(dag_id, run_id, ti["task_id"]), key=lambda t: t["try_number"])
         if tries and tries[0]["try_number"] == 1 and tries[0].get("start_date"):
             out[ti["task_id"]] = tries

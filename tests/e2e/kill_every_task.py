@@ -32,7 +32,9 @@ class Target:
 
     :param dag_id: its DAG.
     :param pick: chooses the run among the DAG's runs (None while it does not exist yet).
-    :param usual: task_id -> usual seconds of work (tasks missing: :attr:`default_seconds`).
+    :param usual: task_id -> usual seconds of work (tasks missing: :attr:`default_seconds`, the shortest
+        runner seen, so that a task with no earlier run, as the Innovation Pipeline's, is killed early in its
+        work rather than missed).
     :param spare: task ids left alone (they wait for a person).
     """
 
@@ -40,7 +42,7 @@ class Target:
     pick: Callable[[list[dict]], dict | None]
     usual: Callable[[], dict[str, float]] = dict
     spare: frozenset[str] = frozenset()
-    default_seconds: float = 1.5
+    default_seconds: float = 0.5
     run_id: str | None = None
     durations: dict[str, float] | None = None
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from dataops.devstack import processes
 from dataops.devstack.airflow_api import AirflowApi
 from dataops.devstack.demo import VALUE_DAG
-from tests.e2e.procs import kill_runner, reap, task_runners
+from tests.e2e.procs import alive, descendants, kill_runner, reap, task_runners
 
 
 @dataclass
@@ -64,7 +64,7 @@ class RestartMidDay(threading.Thread):
                     self.restart = Restart(self.day, running, killed, round(time.monotonic() - t, 1))
                     return
                 time.sleep(0.5)
-        except Exception as exc:  # the tests report it
+        except (Exception, SystemExit) as exc:  # the tests report it (a service that cannot start exits)
             self.error = f"{type(exc).__name__}: {exc}"
 
     def _running(self) -> list[str]:
@@ -76,17 +76,24 @@ class RestartMidDay(threading.Thread):
 
 
 def crash_group(name: str, run_dir: Path) -> Callable[[], int]:
-    """A ``crash`` that SIGKILLs the component ``name`` (its whole process group, from its pid file) and the task
-    runners its processes supervised; the number of runners killed."""
+    """A ``crash`` that SIGKILLs the component ``name`` (its whole process group, from its pid file) and every
+    process below it in whatever group (the task runners its processes supervised, their dbt subprocesses, a
+    runner forked a moment ago); the number of task runners killed. Returns once none of them is alive: a
+    survivor would keep the component's port open (a runner forked from it inherits the listening socket)."""
 
     def crash() -> int:
         group = int((run_dir / f"{name}.pid").read_text())
-        runners = [pid for pid, parent_group in task_runners().values() if parent_group == group]
+        doomed = descendants(group)
+        runners = sum(1 for pid, _ in task_runners().values() if pid in doomed)
         os.killpg(group, signal.SIGKILL)
-        for pid in runners:
+        for pid in doomed:
             kill_runner(pid, signal.SIGKILL)
         reap(group)
-        assert not processes.running(name, run_dir), f"{name} survived SIGKILL"
-        return len(runners)
+        deadline = time.monotonic() + 30
+        while any(alive(pid) for pid in [group, *doomed]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        survivors = [pid for pid in [group, *doomed] if alive(pid)]
+        assert not survivors and not processes.running(name, run_dir), f"{name} survived SIGKILL: {survivors}"
+        return runners
 
     return crash
