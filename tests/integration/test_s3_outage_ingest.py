@@ -168,3 +168,12 @@ def test_the_sensor_and_the_ingest_task_name_s3_and_its_connection_when_it_stays
         sensor.poke({})
     assert str(caught.value).startswith(f"S3 at {s3_server.url} unreachable after 2 attempt(s)")
     assert "connection 'aws_default'" in str(caught.value)
+
+
+def test_an_answer_of_s3_is_not_retried(s3_server):
+    from dataops.ingest.landing import batch_landed
+
+    s3_server.client().create_bucket(Bucket="answers")
+    waits = Waits(s3_server)
+    s3 = with_s3_retries(s3_server.client(), attempts=5, base_delay=1.0, sleep=waits)
+    assert batch_landed(s3, "answers", "transactions", "2029-03-06") is False and waits.seen == []

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from boto3.exceptions import RetriesExceededError
 from botocore.config import Config
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from botocore.exceptions import ReadTimeoutError, ResponseStreamingError
@@ -23,9 +24,10 @@ from dataops import settings
 from dataops.unreachable import call_with_retries
 
 #: Errors that mean the endpoint did not answer (``EndpointConnectionError``, ``ConnectTimeoutError`` and
-#: ``ConnectionClosedError`` are botocore ``ConnectionError`` s).
+#: ``ConnectionClosedError`` are botocore ``ConnectionError`` s; ``RetriesExceededError``: ``download_file``'s
+#: transfer manager saw the body's stream break on each of its own attempts).
 S3_UNREACHABLE_ERRORS: tuple[type[BaseException], ...] = (BotocoreConnectionError, ReadTimeoutError,
-                                                          ResponseStreamingError)
+                                                          ResponseStreamingError, RetriesExceededError)
 
 
 def single_attempt_config(base: Config | None = None) -> Config:
