@@ -177,3 +177,29 @@ def test_an_answer_of_s3_is_not_retried(s3_server):
     waits = Waits(s3_server)
     s3 = with_s3_retries(s3_server.client(), attempts=5, base_delay=1.0, sleep=waits)
     assert batch_landed(s3, "answers", "transactions", "2029-03-06") is False and waits.seen == []
+
+
+def test_s3_lost_while_moving_a_rejected_file_keeps_the_published_version_and_the_rerun_moves_it(s3_server,
+                                                                                                 warehouse):
+    from dataops.reliability.outage_s3 import OutageClient
+
+    day = date(2029, 3, 7)
+    s3, bucket = s3_server.client(), "moves"
+    s3.create_bucket(Bucket=bucket)
+    case = build_case("S3 outage", "move", day, CasePlan(parts=(PartPlan(rows=10), PartPlan(rows=4, encoding="plain"))),
+                      seed=11)
+    land(s3, bucket, case)
+    rejected = f"transactions/batch_date={day.isoformat()}/part-00001.csv.gz"
+    # calls: the manifest, two downloads, then the move's copy: S3 goes away there, after the publish
+    with pytest.raises(ServiceUnreachable):
+        ingest_batch(with_s3_retries(OutageClient(s3, s3_server, begins_at=4), attempts=2, base_delay=0.0,
+                                     sleep=Waits(s3_server)), bucket, DATASET, "transactions", day.isoformat(),
+                     warehouse)
+    assert visible(warehouse, day) == (10, 0, 2)  # the version is whole: the loaded rows, both ledger rows
+
+    s3_server.start()
+    report = ingest_batch(s3, bucket, DATASET, "transactions", day.isoformat(), warehouse)
+    assert report.status == "unchanged" and [f.key for f in report.rejected] == [rejected]
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
+    assert f"quarantine/{rejected}" in keys and rejected not in keys
+    assert visible(warehouse, day) == (10, 0, 2)
