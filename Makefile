@@ -88,7 +88,7 @@ bench-gate: $(STAMP)
 ## the machine's PostgreSQL): per input class, cases run, identical / rejected cleanly, rows lost, rows duplicated.
 ## Fails when a row is lost or duplicated or a case ends otherwise. The tests run one case per class.
 reliability: $(STAMP)
-	$(BIN)/python -m dataops.reliability --postgres
+	$(BIN)/python -m dataops.reliability --postgres --outages
 
 clean: down
 	rm -rf .local

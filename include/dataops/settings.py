@@ -91,6 +91,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("DATAOPS_RETRY_DELAY", "", "seconds before a failed Value or Innovation Pipeline task is retried "
             "(the first retry; later ones back off); empty: each pipeline's own (1 and 2 minutes); read at DAG "
             "parse time"),
+    Setting("DATAOPS_S3_ATTEMPTS", "5", "attempts of each S3 call of the ingest and its sensor while the endpoint "
+            "does not answer; then the task fails naming S3 and its endpoint"),
+    Setting("DATAOPS_S3_BACKOFF", "1", "seconds before the second S3 attempt; each later wait doubles (1, 2, 4, "
+            "8 s by default)"),
     Setting("DATAOPS_TRIAGE_REMINDER_AFTER", "86400", "seconds an analysts' triage action waits before a reminder "
             "e-mail (read at DAG parse time)"),
     Setting("DATAOPS_TRIAGE_REMINDERS", "3", "reminders before an unanswered triage action is handed to "

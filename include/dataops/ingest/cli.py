@@ -13,9 +13,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from dataops import settings
     from dataops.datasets import load_dataset
     from dataops.ingest import ingest_batch
+    from dataops.ingest.s3_retry import single_attempt_config, with_s3_retries
     from dataops.warehouse import WarehouseLocation
 
-    s3 = boto3.client("s3", endpoint_url=args.endpoint_url or settings.get("DATAOPS_S3_ENDPOINT_URL"))
+    s3 = with_s3_retries(boto3.client("s3", endpoint_url=args.endpoint_url or settings.get("DATAOPS_S3_ENDPOINT_URL"),
+                                      config=single_attempt_config()), connection="DATAOPS_S3_ENDPOINT_URL")
     dataset = load_dataset(args.dataset)
     location = WarehouseLocation.from_env()
     failed = False

@@ -12,6 +12,7 @@ from pathlib import Path
 from botocore.exceptions import ClientError
 
 from dataops.ingest.errors import BatchNotLanded, ManifestInvalid
+from dataops.ingest.s3_retry import read_object, with_s3_retries
 
 QUARANTINE_PREFIX = "quarantine"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -81,9 +82,12 @@ def check_part_key(key: str, prefix: str, batch_date: str) -> None:
 
 
 def batch_landed(s3, bucket: str, prefix: str, batch_date: str) -> bool:
-    """True once the batch's manifest exists (the sensor pokes this)."""
+    """True once the batch's manifest exists (the sensor pokes this).
+
+    :raises ServiceUnreachable: the endpoint did not answer (:func:`~dataops.ingest.s3_retry.with_s3_retries`).
+    """
     try:
-        s3.head_object(Bucket=bucket, Key=manifest_key(prefix, batch_date))
+        with_s3_retries(s3).head_object(Bucket=bucket, Key=manifest_key(prefix, batch_date))
     except ClientError as err:
         if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             return False
@@ -100,7 +104,7 @@ def read_manifest(s3, bucket: str, prefix: str, batch_date: str) -> Manifest:
     """
     key = manifest_key(prefix, batch_date)
     try:
-        raw = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        raw = read_object(s3, bucket=bucket, key=key)
     except ClientError as err:
         if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             raise BatchNotLanded(f"s3://{bucket}/{key} does not exist: the batch has not landed (yet)") from err

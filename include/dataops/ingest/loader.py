@@ -26,6 +26,7 @@ from dataops.ingest.errors import ContractViolation
 from dataops.ingest.reading import MAX_LINE_BYTES, Prepared, UnreadableFile, prepare
 from dataops.ingest.report import FileOutcome, IngestReport
 from dataops.ingest.rules import RAW_RECORD, field, reason_expression, sql_type, type_failure, typed_select
+from dataops.ingest.s3_retry import with_s3_retries
 from dataops.ingest.tables import LEDGER, QUARANTINE, ensure_raw_tables
 from dataops.warehouse import RowsInsert, StagedLoad, Warehouse, WarehouseLocation, open_warehouse
 
@@ -172,7 +173,11 @@ def ingest_batch(s3, bucket: str, dataset: DatasetConfig, source_name: str, batc
         its staging DuckDB connection (the warehouse file itself, or in memory in front of PostgreSQL).
     :param workdir: where to download the parts (a temporary folder by default).
     :raises BatchNotLanded: the manifest is missing.
+    :raises ServiceUnreachable: S3 did not answer after every attempt (``DATAOPS_S3_ATTEMPTS``, with backoff):
+        nothing of the batch is published (the partition is replaced in one transaction after every part was
+        read), so a retry of the task loads every row once.
     """
+    s3 = with_s3_retries(s3)
     warehouse = open_warehouse(location)
     source = dataset.sources[source_name]
     manifest = landing.read_manifest(s3, bucket, source.prefix, batch_date)
@@ -180,10 +185,21 @@ def ingest_batch(s3, bucket: str, dataset: DatasetConfig, source_name: str, batc
     last_version, last_fingerprint = _previous(warehouse, dataset.name, source_name, batch_date)
     if last_fingerprint == manifest.fingerprint:
         log.info("batch unchanged since version %s (same checksums): nothing to do", last_version)
-        return _ledger_report(warehouse, dataset.name, source_name, batch_date, last_version)
-    version = last_version + 1
-    log.info("loading %s.%s %s v%s: %s part(s)", dataset.name, source_name, batch_date, version, len(manifest.parts))
-    report = IngestReport(dataset.name, source_name, batch_date, version, "loaded")
+        report = _ledger_report(warehouse, dataset.name, source_name, batch_date, last_version)
+    else:
+        report = _load_version(s3, bucket, warehouse, dataset.name, source, batch_date, last_version + 1, manifest,
+                               workdir)
+    # after the partition is published; an unchanged rerun repeats a move S3 interrupted (moved ones: no-ops)
+    for outcome in report.rejected:
+        landing.move_to_quarantine(s3, bucket, outcome.key)
+    return report
+
+
+def _load_version(s3, bucket: str, warehouse: Warehouse, dataset: str, source: SourceSpec, batch_date: str,
+                  version: int, manifest: landing.Manifest, workdir: str | Path | None) -> IngestReport:
+    """Read every part into the staging connection, then publish the version in one transaction."""
+    log.info("loading %s.%s %s v%s: %s part(s)", dataset, source.name, batch_date, version, len(manifest.parts))
+    report = IngestReport(dataset, source.name, batch_date, version, "loaded")
     with warehouse.staging() as con:
         _create_work_tables(con, source)
         with tempfile.TemporaryDirectory(dir=workdir) as tmp:
@@ -192,9 +208,7 @@ def ingest_batch(s3, bucket: str, dataset: DatasetConfig, source_name: str, batc
                 report.files.append(_ingest_file(con, s3, bucket, part, source, Path(tmp), seen))
         _quarantine_duplicate_keys(con, source.key)
         _recount(con, report)
-        _publish(warehouse, con, dataset.name, source, batch_date, version, manifest.fingerprint, report)
-    for outcome in report.rejected:
-        landing.move_to_quarantine(s3, bucket, outcome.key)
+        _publish(warehouse, con, dataset, source, batch_date, version, manifest.fingerprint, report)
     return report
 
 

@@ -4,6 +4,10 @@ A real S3 API (moto's server) is started on 127.0.0.1 for the run; the warehouse
 with ``--postgres`` also a fresh database on that PostgreSQL server (dropped afterwards). Exits 1 when a row
 was lost or duplicated, or a case ended neither identical nor rejected cleanly (an unhandled exception
 included); the cases at fault are listed under the table.
+
+With ``--outages`` (the default) the services themselves go away too (:mod:`dataops.reliability.outages`):
+S3 unreachable during the ingest (back within the retries, or past them) and SMTP unreachable when an alert is
+due; their rows are printed as a second table (fault class), counted the same way.
 """
 
 from __future__ import annotations
@@ -71,16 +75,25 @@ def _run(engine: str, s3: Any, location: WarehouseLocation, variants: int, class
                      progress=lambda r: print("." if r.outcome in (IDENTICAL, REJECTED) else "!", end="", flush=True))
 
 
-def _report(engine: str, results: list[CaseResult], seconds: float) -> bool:
+def _report(engine: str, results: list[CaseResult], seconds: float, kind: str = "input class") -> bool:
     rows = summarise(results)
     print(f"\n\nwarehouse: {engine} ({seconds:.0f} s)\n")
-    print(render(rows))
+    print(render(rows, kind))
     for r in results:
         if r.outcome not in (IDENTICAL, REJECTED) or r.lost or r.duplicated:
             print(f"\n{r.cls} #{r.name}: {r.outcome}, {r.lost} lost, {r.duplicated} duplicated")
             for problem in r.problems:
                 print(f"  - {problem}")
     return passed(rows)
+
+
+def _outages(folder: Path, variants: int) -> bool:
+    from dataops.reliability.outages import run_outages
+
+    folder.mkdir()
+    started = time.monotonic()
+    results = run_outages(folder=folder, variants=variants)
+    return _report("DuckDB file; outages of S3 and SMTP", results, time.monotonic() - started, "fault class")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="only this input class (repeatable)")
     parser.add_argument("--postgres", metavar="URL", nargs="?", const=settings.get("DATAOPS_TEST_PG_URL"),
         help="also run on a fresh database of this PostgreSQL server (default: the test server)")
+    parser.add_argument("--outages", action=argparse.BooleanOptionalAction, default=True,
+                        help="also run the outage cases: S3 and SMTP unreachable (default: on)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     ok = True
@@ -104,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
                 started = time.monotonic()
                 results = _run("postgres", s3, location, args.variants, args.classes)
                 ok &= _report("PostgreSQL", results, time.monotonic() - started)
+        if args.outages:
+            ok &= _outages(Path(tmp) / "outages", args.variants)
     print("\nreliability: " + ("every landed row loaded or quarantined with a reason, or kept in a file refused "
                                "whole; none lost or duplicated" if ok else "FAILED (see above)"))
     return 0 if ok else 1

@@ -18,9 +18,10 @@ log = logging.getLogger(__name__)
 def smtp_send_function(smtp_conn_id: str = "smtp_default") -> Callable[[EmailMessage], None]:
     """A ``send(message)`` callable for :func:`dataops.alerts.dispatch_alerts`.
 
-    Connection problems surface as ``OSError`` or ``smtplib.SMTPException`` (the hook's own
-    ``AirflowException`` for "cannot connect" / "connection not found" is re-raised as
-    ``smtplib.SMTPException``), which the dispatcher answers by keeping the message in its outbox.
+    A server that does not answer (refused, timed out, the hook's "Unable to connect" after its
+    ``retry_limit``) raises :class:`~dataops.unreachable.ServiceUnreachable` naming ``SMTP at host:port``; other
+    problems surface as ``OSError`` or ``smtplib.SMTPException`` (a missing connection is re-raised as
+    ``smtplib.SMTPException``). The dispatcher answers all of them by keeping the message in its outbox.
 
     :param smtp_conn_id: the Airflow SMTP connection.
     """
@@ -29,11 +30,20 @@ def smtp_send_function(smtp_conn_id: str = "smtp_default") -> Callable[[EmailMes
         from airflow.providers.common.compat.sdk import AirflowException
         from airflow.providers.smtp.hooks.smtp import SmtpHook
 
+        from dataops.alerts.smtp import SMTP_UNREACHABLE_ERRORS, smtp_unreachable
+
+        failures: tuple[type[BaseException], ...] = (AirflowException, *SMTP_UNREACHABLE_ERRORS)
         hook = SmtpHook(smtp_conn_id=smtp_conn_id)
         try:
             hook.get_conn()
-        except AirflowException as exc:
-            raise smtplib.SMTPException(f"SMTP connection {smtp_conn_id!r}: {exc}") from exc
+        except failures as exc:
+            conn = hook.smtp_connection
+            gave_up = isinstance(exc, AirflowException) and "Unable to connect" in str(exc)  # after its retry_limit
+            if conn is None or not (gave_up or isinstance(exc, SMTP_UNREACHABLE_ERRORS)):
+                raise smtplib.SMTPException(f"SMTP connection {smtp_conn_id!r}: {exc}") from exc
+            attempts = hook.smtp_retry_limit + 1 if gave_up else 1
+            raise smtp_unreachable(host=str(conn.host), port=int(conn.port or 25), attempts=attempts,
+                                   cause=exc) from exc
         # The hook keeps the logged-in smtplib client here (its own test_connection() reads it the same way).
         client = hook._smtp_client
         if client is None:

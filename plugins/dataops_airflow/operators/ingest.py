@@ -22,7 +22,9 @@ class IngestBatchOperator(BaseOperator):
     :param bucket: landing bucket (templated; default: env ``DATAOPS_LANDING_BUCKET``).
     :param fail_on_rejected_file: fail the task (after loading and quarantining everything) when a file
         broke the contract, so that the batch is not transformed half-complete.
-    :param aws_conn_id: Airflow connection of the S3 endpoint.
+    :param aws_conn_id: Airflow connection of the S3 endpoint; while it does not answer each call is retried
+        (``DATAOPS_S3_ATTEMPTS``, backoff from ``DATAOPS_S3_BACKOFF``), then the task fails naming S3 and the
+        endpoint, having published nothing of the batch.
     :param warehouse_conn_id: Airflow connection of the warehouse.
     """
 
@@ -52,14 +54,13 @@ class IngestBatchOperator(BaseOperator):
         self.warehouse_conn_id = warehouse_conn_id
 
     def execute(self, context) -> dict:
-        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
         from dataops.datasets import load_dataset
         from dataops.ingest import ingest_batch
         from dataops_airflow.hooks import WarehouseHook
+        from dataops_airflow.hooks.landing_s3 import landing_s3_client
 
         report = ingest_batch(
-            S3Hook(aws_conn_id=self.aws_conn_id).get_conn(),
+            landing_s3_client(self.aws_conn_id),
             landing_bucket(self.bucket),
             load_dataset(self.dataset),
             self.source,

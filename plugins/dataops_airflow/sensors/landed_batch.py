@@ -26,7 +26,8 @@ class LandedBatchSensor(BaseSensorOperator):
     :param prefix: the source's folder in the bucket (e.g. ``transactions``).
     :param batch_date: ``YYYY-MM-DD`` (templated; default ``{{ ds }}``).
     :param bucket: landing bucket (templated; default: env ``DATAOPS_LANDING_BUCKET``, else ``landing``).
-    :param aws_conn_id: Airflow connection of the S3 endpoint.
+    :param aws_conn_id: Airflow connection of the S3 endpoint; a poke retries while it does not answer, then
+        fails naming S3 and the endpoint (:func:`~dataops_airflow.hooks.landing_s3.landing_s3_client`).
     """
 
     template_fields: Sequence[str] = ("prefix", "batch_date", "bucket")
@@ -54,13 +55,12 @@ class LandedBatchSensor(BaseSensorOperator):
         return landing_bucket(self.bucket)
 
     def poke(self, context) -> bool:
-        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
         from dataops.ingest.landing import batch_landed, manifest_key
+        from dataops_airflow.hooks.landing_s3 import landing_s3_client
 
         key = manifest_key(self.prefix, self.batch_date)
         self.log.info("Waiting for s3://%s/%s", self._bucket(), key)
-        return batch_landed(S3Hook(aws_conn_id=self.aws_conn_id).get_conn(), self._bucket(), self.prefix,
+        return batch_landed(landing_s3_client(self.aws_conn_id), self._bucket(), self.prefix,
                             self.batch_date)
 
     def execute(self, context):
