@@ -8,6 +8,7 @@ access, and only between runs.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -192,6 +193,19 @@ def _innovation_run(api: AirflowApi, approve: Callable[[AirflowApi, dict], None]
         approve(api, run)
 
 
+@contextlib.contextmanager
+def _naming_disturbances(seen: Observed) -> Iterator[None]:
+    """A scenario that fails says what its disturbances ran into (a stack that did not come back after a
+    restart shows in the scenario only as an API that refuses connections)."""
+    try:
+        yield
+    except Exception as exc:
+        for name, thread in seen.disturbances.items():
+            if getattr(thread, "error", None):
+                exc.add_note(f"disturbance {name}: {thread.error}")
+        raise
+
+
 def run_scenario(api: AirflowApi, scenario: Scenario, env: dict[str, str], snapshot,
                  disturbances: dict[str, Any] | None = None,
                  approve: Callable[[AirflowApi, dict], None] = approve_through_the_api) -> Observed:
@@ -206,46 +220,47 @@ def run_scenario(api: AirflowApi, scenario: Scenario, env: dict[str, str], snaps
         :data:`E2E_ENV`): through the REST API by default, in the browser on the embedded stack.
     """
     seen = Observed(disturbances=disturbances or {})
-    t0 = time.monotonic()
-    days = scenario.scenario_days()
-    watcher = StateWatcher(api, VALUE_DAG, "ingest.wait_for_transactions")
-    watcher.start()
-    for thread in seen.disturbances.values():
-        thread.start()
-    api.backfill(VALUE_DAG, f"{days[0]}T00:00:00Z", f"{days[-1]}T00:00:00Z")
-    api.set_paused(VALUE_DAG, False)  # the scheduled run of yesterday waits for its (late) batch
-    seen.backfill = wait_finished(api, VALUE_DAG, len(days), "backfill", timeout=2400)
-    seen.late_run = wait_finished(api, VALUE_DAG, 1, "scheduled", timeout=SENSOR_TIMEOUT + 600)[0]
-    watcher.stop.set()
-    seen.sensor_states = watcher.states
-    seen.timings["backfill"] = time.monotonic() - t0
+    with _naming_disturbances(seen):
+        t0 = time.monotonic()
+        days = scenario.scenario_days()
+        watcher = StateWatcher(api, VALUE_DAG, "ingest.wait_for_transactions")
+        watcher.start()
+        for thread in seen.disturbances.values():
+            thread.start()
+        api.backfill(VALUE_DAG, f"{days[0]}T00:00:00Z", f"{days[-1]}T00:00:00Z")
+        api.set_paused(VALUE_DAG, False)  # the scheduled run of yesterday waits for its (late) batch
+        seen.backfill = wait_finished(api, VALUE_DAG, len(days), "backfill", timeout=2400)
+        seen.late_run = wait_finished(api, VALUE_DAG, 1, "scheduled", timeout=SENSOR_TIMEOUT + 600)[0]
+        watcher.stop.set()
+        seen.sensor_states = watcher.states
+        seen.timings["backfill"] = time.monotonic() - t0
 
-    t = time.monotonic()
-    rerun = [r for r in seen.backfill if r["logical_date"][:10] in scenario.rerun_days()]
-    seen.rerun_days = sorted(r["logical_date"][:10] for r in rerun)
-    seen.before_rerun = snapshot()
-    for run in sorted(rerun, key=lambda r: r["logical_date"]):  # one at a time, as an operator would
-        api.clear_run(VALUE_DAG, run["dag_run_id"])
+        t = time.monotonic()
+        rerun = [r for r in seen.backfill if r["logical_date"][:10] in scenario.rerun_days()]
+        seen.rerun_days = sorted(r["logical_date"][:10] for r in rerun)
+        seen.before_rerun = snapshot()
+        for run in sorted(rerun, key=lambda r: r["logical_date"]):  # one at a time, as an operator would
+            api.clear_run(VALUE_DAG, run["dag_run_id"])
+            time.sleep(5)
+            api.wait_for_run(VALUE_DAG, run["dag_run_id"], timeout=900)
+        seen.after_rerun = snapshot()
+        seen.timings["rerun"] = time.monotonic() - t
+
+        t = time.monotonic()
+        api.set_paused(INNOVATION_DAG, False)
+        _innovation_run(api, approve)
+        seen.innovation = wait_finished(api, INNOVATION_DAG, 1, None, timeout=1200)
+        api.set_paused(INNOVATION_DAG, True)
+        for thread in seen.disturbances.values():
+            thread.stop.set()
+        seen.timings["innovation"] = time.monotonic() - t
+
+        t = time.monotonic()
+        scenario.prepare(env, land=(scenario.days - 1, scenario.days), history=False)
+        api.clear_run(VALUE_DAG, seen.late_run["dag_run_id"])
         time.sleep(5)
-        api.wait_for_run(VALUE_DAG, run["dag_run_id"], timeout=900)
-    seen.after_rerun = snapshot()
-    seen.timings["rerun"] = time.monotonic() - t
-
-    t = time.monotonic()
-    api.set_paused(INNOVATION_DAG, False)
-    _innovation_run(api, approve)
-    seen.innovation = wait_finished(api, INNOVATION_DAG, 1, None, timeout=1200)
-    api.set_paused(INNOVATION_DAG, True)
-    for thread in seen.disturbances.values():
-        thread.stop.set()
-    seen.timings["innovation"] = time.monotonic() - t
-
-    t = time.monotonic()
-    scenario.prepare(env, land=(scenario.days - 1, scenario.days), history=False)
-    api.clear_run(VALUE_DAG, seen.late_run["dag_run_id"])
-    time.sleep(5)
-    seen.late_rerun = api.wait_for_run(VALUE_DAG, seen.late_run["dag_run_id"], timeout=900)
-    seen.timings["late_rerun"] = time.monotonic() - t
+        seen.late_rerun = api.wait_for_run(VALUE_DAG, seen.late_run["dag_run_id"], timeout=900)
+        seen.timings["late_rerun"] = time.monotonic() - t
     return seen
 
 

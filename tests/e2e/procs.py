@@ -64,6 +64,25 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def port_holders(port: int) -> dict[int, str]:
+    """The processes listening on TCP ``port`` (any address): pid -> command line."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # LISTEN
+                    inodes.add(f"socket:[{fields[9]}]")
+    found = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or not inodes:
+            continue
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
+                found[int(proc.name)] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
+    return found
+
+
 def signal_all(targets: list[int], sig: int) -> None:
     """``sig`` to each pid (a negative number: to that process group); the ones already gone are skipped."""
     for target in targets:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from pathlib import Path
 from dataops.devstack import processes
 from dataops.devstack.airflow_api import AirflowApi
 from dataops.devstack.demo import VALUE_DAG
-from tests.e2e.procs import alive, descendants, kill_runner, reap, task_runners
+from tests.e2e.procs import alive, descendants, kill_runner, port_holders, reap, task_runners
 
 
 @dataclass
@@ -66,6 +67,7 @@ class RestartMidDay(threading.Thread):
                 time.sleep(0.5)
         except (Exception, SystemExit) as exc:  # the tests report it (a service that cannot start exits)
             self.error = f"{type(exc).__name__}: {exc}"
+            print(f"restart of {self.day} failed: {self.error}", file=sys.stderr, flush=True)
 
     def _running(self) -> list[str]:
         run = next((r for r in self.api.runs(VALUE_DAG) if r["logical_date"][:10] == self.day), None)
@@ -75,11 +77,11 @@ class RestartMidDay(threading.Thread):
         return sorted(t["task_id"] for t in tis if t["state"] == "running" and t["task_id"].startswith(self.group))
 
 
-def crash_group(name: str, run_dir: Path) -> Callable[[], int]:
+def crash_group(name: str, run_dir: Path, port: int | None = None) -> Callable[[], int]:
     """A ``crash`` that SIGKILLs the component ``name`` (its whole process group, from its pid file) and every
     process below it in whatever group (the task runners its processes supervised, their dbt subprocesses, a
-    runner forked a moment ago); the number of task runners killed. Returns once none of them is alive: a
-    survivor would keep the component's port open (a runner forked from it inherits the listening socket)."""
+    runner forked a moment ago); the number of task runners killed. Returns once none of them is alive and
+    nothing listens on the component's ``port`` any more (its new start would find the port taken)."""
 
     def crash() -> int:
         group = int((run_dir / f"{name}.pid").read_text())
@@ -94,6 +96,9 @@ def crash_group(name: str, run_dir: Path) -> Callable[[], int]:
             time.sleep(0.1)
         survivors = [pid for pid in [group, *doomed] if alive(pid)]
         assert not survivors and not processes.running(name, run_dir), f"{name} survived SIGKILL: {survivors}"
+        while port and port_holders(port) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not (port and port_holders(port)), f"port {port} of {name} still held by {port_holders(port)}"
         return runners
 
     return crash

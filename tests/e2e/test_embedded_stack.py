@@ -84,7 +84,7 @@ def e2e(tmp_path_factory, browser):
         days = scenario.scenario_days()
         faults = {
             # the stack crashes (scheduler, API server, task processes) in the middle of the first day
-            "scheduler_restart": RestartMidDay(api, days[0], crash_group("airflow", settings.run_dir),
+            "scheduler_restart": RestartMidDay(api, days[0], crash_group("airflow", settings.run_dir, settings.api_port),
                                                lambda: start_services(settings, airflow=True)),
             "kill_every_task": KillEveryTask(api, scenario_targets(api, VALUE_DAG, kill_targets(days),
                                                                    INNOVATION_DAG, frozenset({APPROVAL_TASK}))),
