@@ -45,6 +45,7 @@ class Target:
     default_seconds: float = 0.5
     run_id: str | None = None
     durations: dict[str, float] | None = None
+    finished: bool = False
 
 
 @dataclass
@@ -82,13 +83,15 @@ class KillEveryTask(threading.Thread):
         self._rng = random.Random(seed)
         self._ids: dict[str, tuple[Target, str, int]] = {}  # ti_id -> (target, task_id, try_number)
         self._plans: dict[tuple[str, str], _Plan] = {}
-        self._refreshed = 0.0
 
     def killed(self, run_id: str) -> set[str]:
         """The tasks of a run that were killed."""
         return {k.task_id for k in self.kills if k.run_id == run_id}
 
     def run(self) -> None:
+        """Watch the runners every 50 ms; the REST API is read by a thread of its own (a slow answer must not
+        let a short runner come and go unseen)."""
+        threading.Thread(target=self._follow_runs, daemon=True).start()
         try:
             while not self.stop.is_set():
                 self._step()
@@ -96,12 +99,16 @@ class KillEveryTask(threading.Thread):
         except Exception as exc:  # the tests report it
             self.error = f"{type(exc).__name__}: {exc}"
 
+    def _follow_runs(self) -> None:
+        try:
+            while not self.stop.is_set():
+                self._refresh()  # a target run's ids and durations are known before its first runner starts
+                time.sleep(1.0)
+        except Exception as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+
     def _step(self) -> None:
         runners = task_runners()
-        since = time.monotonic() - self._refreshed
-        unknown = any(ti not in self._ids for ti in runners)
-        if (unknown and since > 1.0) or (since > 2.0 and any(t.durations is None for t in self.targets)):
-            self._refresh()  # a target run's ids and durations are known before its first runner starts
         now = time.monotonic()
         for ti_id, (pid, _) in runners.items():
             known = self._ids.get(ti_id)
@@ -118,9 +125,7 @@ class KillEveryTask(threading.Thread):
                                            round(now - plan.first_seen, 2), round(plan.usual, 2)))
 
     def _plan(self, key: tuple[str, str], target: Target, task_id: str, now: float) -> _Plan:
-        if target.durations is None:
-            target.durations = target.usual()
-        usual = target.durations.get(task_id, target.default_seconds)
+        usual = (target.durations or {}).get(task_id, target.default_seconds)  # not timed yet: the shortest
         plan = _Plan(due=now + max(0.2, usual * self._rng.uniform(MIN_POINT, MAX_POINT)), usual=usual,
                      first_seen=now)
         self._plans[key] = plan
@@ -128,15 +133,16 @@ class KillEveryTask(threading.Thread):
 
     def _refresh(self) -> None:
         """Map this stack's task instance ids (of the target runs) to their task and try."""
-        self._refreshed = time.monotonic()
         for target in self.targets:
-            if target.durations is None:  # follow the run until it leaves the queue
-                run = target.pick(self.api.runs(target.dag_id))
-                if run is None:
-                    continue
-                target.run_id = run["dag_run_id"]
-                if run["state"] != "queued":  # the earlier days it measures have ended by now
-                    target.durations = target.usual()
+            if target.finished:
+                continue
+            run = target.pick(self.api.runs(target.dag_id))
+            if run is None:
+                continue
+            target.run_id = run["dag_run_id"]
+            if target.durations is None and run["state"] != "queued":  # the earlier days have ended by now
+                target.durations = target.usual()
+            target.finished = run["state"] in ("success", "failed")
             for ti in self.api.task_instances(target.dag_id, target.run_id):
                 # a task not yet scheduled shows try 0: the scheduler makes it try 1 under the same id
                 # (each retry gets a new id, so an id first seen at try 0 or 1 is the first try's)
