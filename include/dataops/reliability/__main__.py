@@ -8,6 +8,10 @@ included); the cases at fault are listed under the table.
 With ``--outages`` (the default) the services themselves go away too (:mod:`dataops.reliability.outages`):
 S3 unreachable during the ingest (back within the retries, or past them) and SMTP unreachable when an alert is
 due; their rows are printed as a second table (fault class), counted the same way.
+
+The process faults (tasks SIGKILLed, the scheduler restarted, a Celery worker killed) need the real scheduler:
+the end-to-end run measures them on both stacks and writes their rows under ``test-artifacts/e2e/``; they are
+printed last, with when they were measured (``--faults``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 from dataops import settings
 from dataops.reliability.accounting import IDENTICAL, REJECTED, CaseResult
 from dataops.reliability.catalogue import CLASSES, catalogue
+from dataops.reliability.measured import measured_rows
 from dataops.reliability.runner import run_cases
 from dataops.reliability.table import passed, render, summarise
 from dataops.warehouse import WarehouseLocation
@@ -96,6 +101,19 @@ def _outages(folder: Path, variants: int) -> bool:
     return _report("DuckDB file; outages of S3 and SMTP", results, time.monotonic() - started, "fault class")
 
 
+def _faults(folder: Path) -> bool:
+    """The process faults the end-to-end run measured (:mod:`dataops.reliability.measured`), or where to get them."""
+    rows, when = measured_rows(folder)
+    if not rows:
+        print(f"\n\nprocess faults under the real scheduler: not measured yet (no {folder}/*-fault-table.json); "
+              "`make e2e` (or `make test`) measures them on both stacks")
+        return True
+    print(f"\n\nprocess faults under the real scheduler (both stacks, measured by the end-to-end run of "
+          f"{when:%Y-%m-%d %H:%M} UTC; `make e2e` measures them again)\n")
+    print(render(rows, "fault class"))
+    return passed(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dataops.reliability", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -106,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         help="also run on a fresh database of this PostgreSQL server (default: the test server)")
     parser.add_argument("--outages", action=argparse.BooleanOptionalAction, default=True,
                         help="also run the outage cases: S3 and SMTP unreachable (default: on)")
+    parser.add_argument("--faults", metavar="DIR", type=Path, default=Path("test-artifacts/e2e"),
+                        help="print the process-fault rows the end-to-end run wrote there (default: %(default)s)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     ok = True
@@ -121,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                 ok &= _report("PostgreSQL", results, time.monotonic() - started)
         if args.outages:
             ok &= _outages(Path(tmp) / "outages", args.variants)
+    ok &= _faults(args.faults)
     print("\nreliability: " + ("every landed row loaded or quarantined with a reason, or kept in a file refused "
                                "whole; none lost or duplicated" if ok else "FAILED (see above)"))
     return 0 if ok else 1

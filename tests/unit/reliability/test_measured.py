@@ -37,3 +37,16 @@ def test_a_row_without_its_counts_is_refused_naming_file_and_field(tmp_path):
     path = _write(tmp_path, "embedded-stack", [{k: v for k, v in ROW.items() if k != "lost"}])
     with pytest.raises(ValueError, match=r"embedded-stack-fault-table.json: row 0 lacks lost"):
         read_rows(path)
+
+
+def test_make_reliability_prints_the_measured_faults_and_fails_on_a_lost_row(tmp_path, capsys):
+    from dataops.reliability.__main__ import _faults
+
+    assert _faults(tmp_path) is True
+    assert "not measured yet" in capsys.readouterr().out
+    _write(tmp_path, "embedded-stack", [ROW])
+    assert _faults(tmp_path) is True
+    out = capsys.readouterr().out
+    assert "fault class" in out and "every task SIGKILLed once at a random point (embedded-stack)" in out
+    _write(tmp_path, "production-path", [{**ROW, "cls": "scheduler restarted mid-day (production-path)", "lost": 3}])
+    assert _faults(tmp_path) is False
