@@ -34,6 +34,7 @@ class Stack:
     mail_dir: Path
     rows_of: Any
     state: Path
+    registry_of: Any  # reads the registry's tables (``registry.model_versions`` ...), wherever the stack keeps them
 
 
 def _states(stack: Stack, run: dict) -> dict[str, str]:

@@ -74,11 +74,11 @@ def test_every_task_of_the_innovation_run_killed_once_records_one_version_one_de
     n = _assert_every_task_killed_then_retried(e2e, INNOVATION_DAG, run, {APPROVAL_TASK})
     assert n >= 4, n  # plan, train, evaluate, promote (the branch task too)
     key = f"{INNOVATION_DAG}/{run['dag_run_id']}"
-    versions = e2e.rows_of(f"SELECT version, status FROM registry.model_versions WHERE run_key = '{key}'")
+    versions = e2e.registry_of(f"SELECT version, status FROM registry.model_versions WHERE run_key = '{key}'")
     assert len(versions) == 1 and versions[0][1] == "ready", versions
-    decisions = e2e.rows_of(f"SELECT promote FROM registry.decisions WHERE run_key = '{key}'")
+    decisions = e2e.registry_of(f"SELECT promote FROM registry.decisions WHERE run_key = '{key}'")
     assert decisions == [(True,)], decisions
-    moves = e2e.rows_of("SELECT action, from_version FROM registry.alias_history "
+    moves = e2e.registry_of("SELECT action, from_version FROM registry.alias_history "
                         f"WHERE alias = 'champion' AND to_version = '{versions[0][0]}'")
     assert len(moves) == 1 and moves[0][0] == "promote", moves
 

@@ -49,7 +49,7 @@ def day_rows(rows_of, day: str, clean: bool) -> tuple[int, int, int]:
     return int(landed), int(lost), int(duplicated)
 
 
-def fault_rows(stack: str, seen: Any, scenario: Any, rows_of) -> list[FaultRow]:
+def fault_rows(stack: str, seen: Any, scenario: Any, rows_of, registry_of) -> list[FaultRow]:
     """The table's rows for the disturbances of one stack's scenario (:class:`tests.e2e.harness.Observed`).
 
     A disturbed day ends identical when its run ends as an undisturbed day does (a clean day succeeds, a fault
@@ -71,7 +71,7 @@ def fault_rows(stack: str, seen: Any, scenario: Any, rows_of) -> list[FaultRow]:
         cases = _cases(name, thread)
         ok = cases if all(day_ok(d) for d in days) and thread.error is None else 0
         if name == "kill_every_task" and thread.error is None:
-            innovation_ok = _innovation_ok(seen, rows_of)
+            innovation_ok = _innovation_ok(seen, registry_of)
             ok = sum(1 for k in thread.kills
                      if (day_ok(_day_of_run(runs, k.run_id)) if k.dag_id == VALUE_DAG else innovation_ok))
         out.append(FaultRow(f"{LABELS[name]} ({stack})", cases, sum(c[0] for c in counted), ok, cases - ok,
@@ -101,12 +101,12 @@ def _day_of_run(runs: dict[str, dict], run_id: str) -> str:
     return next(day for day, run in runs.items() if run["dag_run_id"] == run_id)
 
 
-def _innovation_ok(seen: Any, rows_of) -> bool:
+def _innovation_ok(seen: Any, registry_of) -> bool:
     if not seen.innovation or seen.innovation[0]["state"] != "success":
         return False
     key = f"innovation_pipeline_transactions/{seen.innovation[0]['dag_run_id']}"
-    versions = rows_of(f"SELECT count(*) FROM registry.model_versions WHERE run_key = '{key}'")[0][0]
-    decisions = rows_of(f"SELECT count(*) FROM registry.decisions WHERE run_key = '{key}'")[0][0]
+    versions = registry_of(f"SELECT count(*) FROM registry.model_versions WHERE run_key = '{key}'")[0][0]
+    decisions = registry_of(f"SELECT count(*) FROM registry.decisions WHERE run_key = '{key}'")[0][0]
     return versions == 1 and decisions == 1
 
 
@@ -119,11 +119,11 @@ def write_rows(path: Path, rows: list[FaultRow]) -> None:
     path.with_suffix(".txt").write_text(render(table_rows, "fault class") + "\n")
 
 
-def report_faults(name: str, seen: Any, scenario: Any, rows_of) -> list[FaultRow]:
+def report_faults(name: str, seen: Any, scenario: Any, rows_of, registry_of) -> list[FaultRow]:
     """Compute the stack's fault rows and write them to ``test-artifacts/e2e/<name>-fault-table.json``
     (``make reliability`` adds them to its table)."""
     from tests.e2e.harness import REPORTS
 
-    rows = fault_rows(name, seen, scenario, rows_of)
+    rows = fault_rows(name, seen, scenario, rows_of, registry_of)
     write_rows(REPORTS / f"{name}-fault-table.json", rows)
     return rows

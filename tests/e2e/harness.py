@@ -325,6 +325,23 @@ def postgres_reader(url: str):
     return rows_of
 
 
+def sqlite_registry_reader(path: Path):
+    """Read the registry of the embedded stack (SQLite, :mod:`dataops.registry.tables`): SQLite has no schemas,
+    so its tables carry the schema as a prefix; SQL written for the other stacks (``registry.decisions``) is
+    read from ``registry_decisions``."""
+
+    def rows_of(sql: str) -> list[tuple]:
+        import sqlite3
+
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            return conn.execute(sql.replace("registry.", "registry_")).fetchall()
+        finally:
+            conn.close()
+
+    return rows_of
+
+
 def full_log(api: AirflowApi, dag_id: str, run_id: str, task_id: str, try_number: int = 1) -> str:
     """Every event of a task log with all its fields (the exception message of a failed task is a field of
     the "Task failed with exception" event, which :meth:`AirflowApi.log` leaves out)."""

@@ -4,7 +4,9 @@ A :class:`Target` names a run (a Value Pipeline day, or the Innovation Pipeline'
 its tasks usually works (the same task's duration in an earlier run of the same stack). The thread watches the
 machine's task runners (:mod:`tests.e2e.procs`); when a runner of a target task appears on try 1 it draws the
 kill point, uniform in [10 %, 60 %] of that duration, and SIGKILLs the runner (and its dbt subprocesses) when
-the point is reached. A task whose runner gives way before the point (a sensor rescheduled, a deferred task)
+the point is reached. A short task (usually under :data:`HOLD_BELOW` seconds, or never timed) is frozen
+(SIGSTOP) the moment its runner is first seen, so that it cannot finish between two looks at ``/proc``; it is
+killed at its point all the same (the kill records that it was held). A task whose runner gives way before the point (a sensor rescheduled, a deferred task)
 is killed in its next runner of the same try, at once. Tasks that wait for a person are spared. The kills are
 kept for the tests: which task, after how many seconds, which try.
 """
@@ -24,6 +26,7 @@ from dataops.devstack.airflow_api import AirflowApi
 from tests.e2e.procs import kill_runner, task_runners
 
 MIN_POINT, MAX_POINT = 0.1, 0.6  # the kill point, as a share of the task's usual duration
+HOLD_BELOW = 2.0  # seconds: a task usually shorter is frozen when first seen (a branch task lives ~0.3 s)
 
 
 @dataclass
@@ -56,6 +59,7 @@ class TaskKill:
     try_number: int
     after: float  # seconds after the try's first runner appeared
     usual: float
+    held: bool = False  # frozen from first sight to the kill (a short task)
 
 
 @dataclass
@@ -63,6 +67,7 @@ class _Plan:
     due: float
     usual: float
     first_seen: float
+    held: bool = False
 
 
 class KillEveryTask(threading.Thread):
@@ -122,7 +127,10 @@ class KillEveryTask(threading.Thread):
             if now >= plan.due:
                 kill_runner(pid, signal.SIGKILL)
                 self.kills.append(TaskKill(target.dag_id, target.run_id or "", task_id, try_number,
-                                           round(now - plan.first_seen, 2), round(plan.usual, 2)))
+                                           round(now - plan.first_seen, 2), round(plan.usual, 2), plan.held))
+            elif plan.usual < HOLD_BELOW and not plan.held:
+                kill_runner(pid, signal.SIGSTOP)  # it cannot finish before its point now
+                plan.held = True
 
     def _plan(self, key: tuple[str, str], target: Target, task_id: str, now: float) -> _Plan:
         usual = (target.durations or {}).get(task_id, target.default_seconds)  # not timed yet: the shortest

@@ -30,6 +30,7 @@ from tests.e2e.harness import (
     report,
     run_scenario,
     scenario_table,
+    sqlite_registry_reader,
     table_checksums,
 )
 from tests.e2e.kill_every_task import KillEveryTask, scenario_targets
@@ -81,6 +82,7 @@ def e2e(tmp_path_factory, browser):
         start_services(settings, airflow=True)
         api = connect_api(types.SimpleNamespace(stack=settings), timeout=300)
         rows_of = duckdb_reader(settings.warehouse_path)
+        registry_of = sqlite_registry_reader(state / "registry.sqlite")  # the registry's tables
         days = scenario.scenario_days()
         faults = {
             # the stack crashes (scheduler, API server, task processes) in the middle of the first day
@@ -94,9 +96,9 @@ def e2e(tmp_path_factory, browser):
         observed.timings["prepare"] = prepared
         observed.timings["total"] = time.monotonic() - t0
         report("embedded-stack", observed, scenario_table(api, scenario, observed))
-        observed.fault_rows = report_faults("embedded-stack", observed, scenario, rows_of)
+        observed.fault_rows = report_faults("embedded-stack", observed, scenario, rows_of, registry_of)
         yield Stack(api=api, scenario=scenario, observed=observed, mail_dir=settings.mail_dir, rows_of=rows_of,
-                    state=state)
+                    registry_of=registry_of, state=state)
     finally:
         if api is not None:
             api.close()

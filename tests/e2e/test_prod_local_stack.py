@@ -89,6 +89,7 @@ def e2e(prod_settings):
         prepared = time.monotonic() - t0
         api = connect_api(types.SimpleNamespace(stack=s), timeout=300)
         rows_of = postgres_reader(s.db_url(s.warehouse_db, "postgresql"))
+        registry_of = rows_of  # the registry's tables
         days = scenario.scenario_days()
         faults = {
             "worker_kill": KillWorkerMidIngest(api, tmp, s.run_dir, days[0]),
@@ -102,9 +103,9 @@ def e2e(prod_settings):
         observed.timings["prepare"] = prepared
         observed.timings["total"] = time.monotonic() - t0
         report("production-path", observed, scenario_table(api, scenario, observed))
-        observed.fault_rows = report_faults("production-path", observed, scenario, rows_of)
+        observed.fault_rows = report_faults("production-path", observed, scenario, rows_of, registry_of)
         yield Stack(api=api, scenario=scenario, observed=observed, mail_dir=s.mail_dir, rows_of=rows_of,
-                    state=s.state)
+                    registry_of=registry_of, state=s.state)
     finally:
         if api is not None:
             api.close()
