@@ -95,6 +95,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "does not answer; then the task fails naming S3 and its endpoint"),
     Setting("DATAOPS_S3_BACKOFF", "1", "seconds before the second S3 attempt; each later wait doubles (1, 2, 4, "
             "8 s by default)"),
+    Setting("DATAOPS_WAREHOUSE_ATTEMPTS", "5", "attempts to open a warehouse connection (a DuckDB file locked by "
+            "another process, PostgreSQL refusing) and of a partition's write PostgreSQL ended mid-transaction"),
+    Setting("DATAOPS_WAREHOUSE_BACKOFF", "1", "seconds before the second warehouse attempt; each later wait "
+            "doubles"),
     Setting("DATAOPS_TRIAGE_REMINDER_AFTER", "86400", "seconds an analysts' triage action waits before a reminder "
             "e-mail (read at DAG parse time)"),
     Setting("DATAOPS_TRIAGE_REMINDERS", "3", "reminders before an unanswered triage action is handed to "

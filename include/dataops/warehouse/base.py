@@ -22,11 +22,12 @@ Placeholders are ``?`` everywhere; SQL text must not contain a literal ``?`` (Po
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from dataops.warehouse.location import WarehouseLocation
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 Params = Sequence[Any] | None
+T = TypeVar("T")
 
 
 class Connection(Protocol):
@@ -95,8 +97,13 @@ class Warehouse(ABC):
 
     kind: str = ""
 
+    #: named in the warehouse's retries and its final error (:mod:`dataops.warehouse.retries`)
+    service: str = ""
+    hint: str = ""
+
     def __init__(self, location: WarehouseLocation) -> None:
         self.location = location
+        self.retry_sleep: Callable[[float], None] = time.sleep  # the waits between attempts (tests record them)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.location.path or self.location.database!r})"
@@ -106,10 +113,24 @@ class Warehouse(ABC):
     def _open(self) -> Any:
         """A new open connection with the conventions of :class:`Connection` (and ``close()``)."""
 
+    @abstractmethod
+    def _gone(self, err: BaseException) -> bool:
+        """Does ``err`` mean the warehouse did not take the call (locked, refused, session ended)?"""
+
+    @abstractmethod
+    def where(self) -> str:
+        """The file, or ``host:port/database`` (named in the final error)."""
+
+    def _retrying(self, call: Callable[[], T]) -> T:
+        from dataops.warehouse.retries import retrying
+
+        return retrying(call, gone=self._gone, service=self.service, where=self.where(), hint=self.hint,
+                        sleep=self.retry_sleep)
+
     @contextmanager
     def connect(self) -> Iterator[Any]:
-        """A :class:`Connection`, closed on exit."""
-        con = self._open()
+        """A :class:`Connection`, closed on exit; opening it is retried while the warehouse does not answer."""
+        con = self._retrying(self._open)
         try:
             yield con
         finally:
@@ -155,8 +176,15 @@ class Warehouse(ABC):
                 loads: Sequence[StagedLoad] = (), rows: Sequence[RowsInsert] = ()) -> None:
         """Run ``deletes``, then ``loads`` from ``staging``, then ``rows``, all in one transaction.
 
+        The whole transaction is tried again when the warehouse ended the session in its middle (a PostgreSQL
+        restart): it died with the session, so nothing of it is visible (:mod:`dataops.warehouse.retries`).
+
         :param staging: the connection yielded by :meth:`staging` that holds the rows of ``loads``.
         """
+        self._retrying(lambda: self._replace_once(staging, deletes, loads, rows))
+
+    def _replace_once(self, staging: Any, deletes: Sequence[tuple[str, Params]], loads: Sequence[StagedLoad],
+                      rows: Sequence[RowsInsert]) -> None:
         with self._writer(staging) as con, transaction(con):
             for sql, params in deletes:
                 con.execute(sql, params)

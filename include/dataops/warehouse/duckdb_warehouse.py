@@ -28,6 +28,17 @@ def _frame(batch: Any) -> Any:
 class DuckDBWarehouse(Warehouse):
     kind = "duckdb"
     default_schema = "main"
+    service = "DuckDB"
+    hint = ("another process holds the file (a notebook, the duckdb CLI, a second writer outside the Airflow "
+            "'warehouse' pool): close it, then retry the task")
+
+    def where(self) -> str:
+        return f"file {self.location.path}"
+
+    def _gone(self, err: BaseException) -> bool:
+        from dataops.warehouse.retries import duckdb_locked
+
+        return duckdb_locked(err)
 
     def _open(self) -> Any:
         import duckdb

@@ -58,11 +58,13 @@ class PostgresConnection:
         self._cursor.execute("COMMIT")
 
     def rollback(self) -> None:
-        self._cursor.execute("ROLLBACK")
+        if not self.raw.closed:  # a session the server ended took its transaction with it
+            self._cursor.execute("ROLLBACK")
 
     def close(self) -> None:
-        self._cursor.close()
-        self.raw.close()
+        if not self.raw.closed:
+            self._cursor.close()
+            self.raw.close()
 
 
 def _floats(frame: Any) -> Any:
@@ -78,6 +80,17 @@ def _floats(frame: Any) -> Any:
 class PostgresWarehouse(Warehouse):
     kind = "postgres"
     default_schema = "public"
+    service = "PostgreSQL"
+    hint = "check that the server is up and takes connections (connection 'warehouse_default'), then retry the task"
+
+    def where(self) -> str:
+        loc = self.location
+        return f"{loc.host}:{loc.port}/{loc.database}"
+
+    def _gone(self, err: BaseException) -> bool:
+        from dataops.warehouse.retries import postgres_lost
+
+        return postgres_lost(err)
 
     def _raw(self) -> Any:
         import psycopg2
