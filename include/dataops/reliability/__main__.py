@@ -6,8 +6,9 @@ was lost or duplicated, or a case ended neither identical nor rejected cleanly (
 included); the cases at fault are listed under the table.
 
 With ``--outages`` (the default) the services themselves go away too (:mod:`dataops.reliability.outages`):
-S3 unreachable during the ingest (back within the retries, or past them) and SMTP unreachable when an alert is
-due; their rows are printed as a second table (fault class), counted the same way.
+S3 unreachable during the ingest (back within the retries, or past them), SMTP unreachable when an alert is
+due, the warehouse's DuckDB file locked by another process and (with ``--postgres``) PostgreSQL ending the
+session in the middle of a partition's write; their rows are printed as a second table (fault class), counted the same way.
 
 The process faults (tasks SIGKILLed, the scheduler restarted, a Celery worker killed) need the real scheduler:
 the end-to-end run measures them on both stacks and writes their rows under ``test-artifacts/e2e/``; they are
@@ -92,13 +93,19 @@ def _report(engine: str, results: list[CaseResult], seconds: float, kind: str = 
     return passed(rows)
 
 
-def _outages(folder: Path, variants: int) -> bool:
+def _outages(folder: Path, variants: int, postgres: str | None) -> bool:
     from dataops.reliability.outages import run_outages
 
     folder.mkdir()
     started = time.monotonic()
-    results = run_outages(folder=folder, variants=variants)
-    return _report("DuckDB file; outages of S3 and SMTP", results, time.monotonic() - started, "fault class")
+    if postgres:
+        with postgres_database(postgres) as location:
+            results = run_outages(folder=folder, variants=variants, postgres=location)
+    else:
+        results = run_outages(folder=folder, variants=variants)
+    where = "DuckDB file" + (" and PostgreSQL" if postgres else "")
+    return _report(f"{where}; outages of S3, SMTP and the warehouse", results, time.monotonic() - started,
+                   "fault class")
 
 
 def _faults(folder: Path) -> bool:
@@ -123,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", metavar="URL", nargs="?", const=settings.get("DATAOPS_TEST_PG_URL"),
         help="also run on a fresh database of this PostgreSQL server (default: the test server)")
     parser.add_argument("--outages", action=argparse.BooleanOptionalAction, default=True,
-                        help="also run the outage cases: S3 and SMTP unreachable (default: on)")
+                        help="also run the outage cases: S3, SMTP and the warehouse unreachable (default: on)")
     parser.add_argument("--faults", metavar="DIR", type=Path, default=Path("test-artifacts/e2e"),
                         help="print the process-fault rows the end-to-end run wrote there (default: %(default)s)")
     args = parser.parse_args(argv)
@@ -140,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                 results = _run("postgres", s3, location, args.variants, args.classes)
                 ok &= _report("PostgreSQL", results, time.monotonic() - started)
         if args.outages:
-            ok &= _outages(Path(tmp) / "outages", args.variants)
+            ok &= _outages(Path(tmp) / "outages", args.variants, args.postgres)
     ok &= _faults(args.faults)
     print("\nreliability: " + ("every landed row loaded or quarantined with a reason, or kept in a file refused "
                                "whole; none lost or duplicated" if ok else "FAILED (see above)"))

@@ -4,39 +4,20 @@ waits between attempts are recorded, not slept."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
 
+from dataops.reliability.outage_warehouse import FileHolder
 from dataops.unreachable import ServiceUnreachable
 from dataops.warehouse import RowsInsert, StagedLoad, WarehouseLocation, open_warehouse
-
-HOLD = ("import duckdb, sys\n"
-        "con = duckdb.connect(sys.argv[1]); con.execute('SELECT 1')\n"
-        "print('held', flush=True); sys.stdin.read()\n")
 
 
 @pytest.fixture(autouse=True)
 def _attempts(monkeypatch):
     monkeypatch.setenv("DATAOPS_WAREHOUSE_ATTEMPTS", "3")
     monkeypatch.setenv("DATAOPS_WAREHOUSE_BACKOFF", "1")
-
-
-class Holder:
-    """A second process that holds the DuckDB file open until :meth:`release`."""
-
-    def __init__(self, path) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-c", HOLD, str(path)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True)
-        assert self.proc.stdout.readline().strip() == "held"
-
-    def release(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.stdin.close()
-            self.proc.wait(timeout=30)
 
 
 @pytest.fixture
@@ -48,7 +29,7 @@ def duck(tmp_path):
 
 
 def test_a_file_locked_by_another_process_is_waited_for_until_it_is_released(duck):
-    holder, waits = Holder(duck.location.path), []
+    holder, waits = FileHolder(duck.location.path), []
 
     def wait(seconds: float) -> None:
         waits.append(seconds)
@@ -64,7 +45,7 @@ def test_a_file_locked_by_another_process_is_waited_for_until_it_is_released(duc
 
 
 def test_a_file_locked_past_the_retries_fails_naming_the_file_and_what_to_do(duck):
-    holder, waits = Holder(duck.location.path), []
+    holder, waits = FileHolder(duck.location.path), []
     duck.retry_sleep = waits.append
     try:
         with pytest.raises(ServiceUnreachable) as err:
