@@ -47,6 +47,9 @@ SENSOR_TIMEOUT = 120
 E2E_ENV = {"DATAOPS_DBT_EXECUTION_MODE": "watcher",
            "DATAOPS_SENSOR_TIMEOUT": str(SENSOR_TIMEOUT), "DATAOPS_SENSOR_POKE_INTERVAL": "10",
            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "45",
+           # the tasks of a crashed scheduler are reset 30 s after it restarts, not 300 s (Airflow's default: the
+           # embedded restart case waited 5 minutes for it, and CI has 45)
+           "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "30",
            "DATAOPS_OPS_RECIPIENTS": "ops@localhost",
            # a human approves the scenario's promotion (the browser on the embedded stack, the API elsewhere)
            "DATAOPS_REQUIRE_APPROVAL": "true",

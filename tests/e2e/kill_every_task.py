@@ -1,4 +1,5 @@
-"""Every task of a run SIGKILLed once, on its first try, at a random point of its work; Airflow retries it.
+"""Every task of a run (or the ones a target names) SIGKILLed once, on its first try, at a random point of its
+work; Airflow retries it.
 
 A :class:`Target` names a run (a Value Pipeline day, or the Innovation Pipeline's run) and how long each of
 its tasks usually works (the same task's duration in an earlier run of the same stack). The thread watches the
@@ -6,8 +7,8 @@ machine's task runners (:mod:`tests.e2e.procs`); when a runner of a target task 
 kill point, uniform in [10 %, 40 %] of that duration, and SIGKILLs the runner (and its dbt subprocesses) when
 the point is reached. A short task (usually under :data:`HOLD_BELOW` seconds, or never timed) is frozen
 (SIGSTOP) the moment its runner is first seen, so that it cannot finish between two looks at ``/proc``; it is
-killed at its point all the same (the kill records that it was held). A task whose runner gives way before the point (a sensor rescheduled, a deferred task)
-is killed in its next runner of the same try, at once. Tasks that wait for a person are spared. The kills are
+killed at its point all the same (the kill records that it was held). A task whose runner gives way before the
+point (a sensor rescheduled, a deferred task) is killed in its next runner of the same try, at once. Tasks that wait for a person are spared. The kills are
 kept for the tests: which task, after how many seconds, which try.
 """
 
@@ -41,16 +42,22 @@ class Target:
         runner seen, so that a task with no earlier run, as the Innovation Pipeline's, is killed early in its
         work rather than missed).
     :param spare: task ids left alone (they wait for a person).
+    :param only: task id prefixes to kill (empty: every task); the others run undisturbed.
     """
 
     dag_id: str
     pick: Callable[[list[dict]], dict | None]
     usual: Callable[[], dict[str, float]] = dict
     spare: frozenset[str] = frozenset()
+    only: tuple[str, ...] = ()
     default_seconds: float = 0.5
     run_id: str | None = None
     durations: dict[str, float] | None = None
     finished: bool = False
+
+    def covers(self, task_id: str) -> bool:
+        """The task is one to kill."""
+        return task_id not in self.spare and (not self.only or task_id.startswith(self.only))
 
 
 @dataclass
@@ -123,7 +130,7 @@ class KillEveryTask(threading.Thread):
                 continue
             target, task_id, try_number = known
             key = (target.run_id or "", task_id)
-            if try_number != 1 or task_id in target.spare or task_id in self.killed(key[0]):
+            if try_number != 1 or not target.covers(task_id) or task_id in self.killed(key[0]):
                 continue
             plan = self._plans.get(key) or self._plan(key, target, task_id, now)
             if now >= plan.due:
@@ -184,14 +191,15 @@ def usual_before(api: AirflowApi, dag_id: str, day: str) -> Callable[[], dict[st
     return usual
 
 
-def scenario_targets(api: AirflowApi, value_dag: str, days: list[str], innovation_dag: str,
+def scenario_targets(api: AirflowApi, value_dag: str, days: dict[str, tuple[str, ...]], innovation_dag: str,
                      spare: frozenset[str]) -> list[Target]:
-    """Every task of the Value Pipeline runs of ``days`` and of the Innovation Pipeline's first run, but the
-    ``spare`` ones (they wait for a person)."""
+    """The tasks of the Value Pipeline runs of ``days`` (day -> task id prefixes, empty: every task) and every
+    task of the Innovation Pipeline's first run, but the ``spare`` ones (they wait for a person)."""
 
     def of_day(day: str) -> Callable[[list[dict]], dict | None]:
         return lambda runs: next((r for r in runs if r["logical_date"][:10] == day), None)
 
-    targets = [Target(value_dag, of_day(day), usual_before(api, value_dag, day)) for day in days]
+    targets = [Target(value_dag, of_day(day), usual_before(api, value_dag, day), only=only)
+               for day, only in days.items()]
     first = lambda runs: min(runs, key=lambda r: r["run_after"]) if runs else None  # noqa: E731
     return [*targets, Target(innovation_dag, first, spare=spare)]
