@@ -14,19 +14,20 @@ import pytest
 
 from dataops.devstack.demo import INNOVATION_DAG, VALUE_DAG
 from tests.e2e.checks import Stack
-from tests.e2e.harness import APPROVAL_TASK, mails
+from tests.e2e.harness import APPROVAL_TASK, Scenario, mails
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(3600)]
 
-#: scenario days (offsets) whose tasks are killed once -> the task id prefixes killed (empty: every task): the
-#: last clean day, ingest to publish; a fault day from its gate on (the gate, the alert that must still go out
-#: once, the drift signal), its ingest and transform being the clean day's tasks
-KILL_DAYS: dict[int, tuple[str, ...]] = {3: ("quality.", "signal_score_drift"), 6: ()}
+#: the fault day whose tasks are killed from its gate on (the gate, the alert that must still go out once, the
+#: drift signal); its ingest and transform are the tasks of the last clean day, whose every task is killed
+KILLED_FAULT, FROM_THE_GATE = "amount_shift", ("quality.", "signal_score_drift")
 
 
-def kill_targets(stack_days: list[str]) -> dict[str, tuple[str, ...]]:
+def kill_targets(scenario: Scenario) -> dict[str, tuple[str, ...]]:
     """Scenario day -> the task id prefixes killed on it (empty: every task)."""
-    return {stack_days[i]: only for i, only in KILL_DAYS.items()}
+    days = scenario.scenario_days()
+    fault_day = next(d for d in days if (scenario.fault_of(d) or ("",))[0].startswith(KILLED_FAULT))
+    return {fault_day: FROM_THE_GATE, days[-1]: ()}
 
 
 #: operators that run no process: the scheduler marks them done itself (cosmos' ``dbt_producer_watcher_done``)
@@ -62,7 +63,7 @@ def _assert_every_task_killed_then_retried(stack: Stack, dag_id: str, run: dict,
 def test_every_task_of_a_value_day_killed_at_a_random_point_is_retried(e2e: Stack):
     kills = e2e.observed.disturbances["kill_every_task"]
     assert kills.error is None, kills.error
-    for day, only in kill_targets(e2e.scenario.scenario_days()).items():
+    for day, only in kill_targets(e2e.scenario).items():
         run = next(r for r in e2e.observed.backfill if r["logical_date"][:10] == day)
         n = _assert_every_task_killed_then_retried(e2e, VALUE_DAG, run, set(), only)
         # the clean day: ingest, transform, gate, scoring, publish; the fault day: gate, alert, drift signal
@@ -106,7 +107,7 @@ def test_no_alert_email_was_sent_twice(e2e: Stack):
             keys[key] += 1
     twice = {k: n for k, n in keys.items() if n > 1}
     assert keys and not twice, twice
-    for day in kill_targets(e2e.scenario.scenario_days()):
+    for day in kill_targets(e2e.scenario):
         if e2e.scenario.fault_of(day):
             run = next(r for r in e2e.observed.backfill if r["logical_date"][:10] == day)
             assert sum(n for k, n in keys.items() if run["dag_run_id"] in k) == 1, (day, dict(keys))

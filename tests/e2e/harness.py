@@ -39,7 +39,10 @@ FAULT_DAYS = {
     4: ("new_category:channel,share=0.2", "channel"),
     5: ("schema_change:variant=renamed,dataset=chargebacks", "chargebacks/batch_date="),
 }
-SCENARIO_DAYS = 7  # consecutive backfilled days after the history: clean, the five faults, clean (then the late day)
+#: the production path's faults: the ones the engine and the executor handle differently (a file rejected into
+#: PostgreSQL, an SPC limit crossed and killed from the gate on, a new value the analysts answer through the API);
+#: the embedded stack plays every fault through the scheduler, the integration tests every fault on both engines
+PROD_FAULT_DAYS = {1: FAULT_DAYS[2], 2: FAULT_DAYS[3], 3: FAULT_DAYS[4]}
 HISTORY_DAYS = 84  # the SPC baselines need 20+ points (3 per weekday); training 40 days of label maturity + 42
 TX_PER_DAY = int(os.environ.get("DATAOPS_E2E_TX_PER_DAY", "400"))
 SENSOR_TIMEOUT = 120
@@ -72,14 +75,25 @@ def free_port() -> int:
 
 @dataclass
 class Scenario:
-    """History, then :data:`SCENARIO_DAYS` backfilled days, then yesterday (late) for the scheduled run."""
+    """History, then the backfilled days (a clean day, one day per fault, a clean day), then yesterday (late) for
+    the scheduled run.
+
+    :param fault_days: scenario day (offset after the history, from 1, consecutive) -> (simulator fault, what
+        its finding names).
+    """
 
     state: Path
     today: date = field(default_factory=lambda: datetime.now(UTC).date())
+    fault_days: dict[int, tuple[str, str]] = field(default_factory=lambda: dict(FAULT_DAYS))
+
+    @property
+    def length(self) -> int:
+        """The backfilled days: clean, the faults, clean."""
+        return len(self.fault_days) + 2
 
     @property
     def days(self) -> int:
-        return HISTORY_DAYS + SCENARIO_DAYS + 1
+        return HISTORY_DAYS + self.length + 1
 
     @property
     def start(self) -> date:
@@ -89,10 +103,10 @@ class Scenario:
         return (self.start + timedelta(days=offset)).isoformat()
 
     def faults(self) -> dict[int, str]:
-        return {HISTORY_DAYS + k: f for k, (f, _) in FAULT_DAYS.items()}
+        return {HISTORY_DAYS + k: f for k, (f, _) in self.fault_days.items()}
 
     def scenario_days(self) -> list[str]:
-        return [self.day(HISTORY_DAYS + i) for i in range(SCENARIO_DAYS)]
+        return [self.day(HISTORY_DAYS + i) for i in range(self.length)]
 
     def rerun_days(self) -> list[str]:
         """The days cleared and rerun undisturbed after the backfill (their tables must come out identical):
@@ -103,7 +117,7 @@ class Scenario:
 
     def fault_of(self, ds: str) -> tuple[str, str] | None:
         i = (date.fromisoformat(ds) - self.start).days - HISTORY_DAYS
-        return FAULT_DAYS.get(i)
+        return self.fault_days.get(i)
 
     @property
     def late_day(self) -> str:

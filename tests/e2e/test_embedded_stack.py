@@ -88,7 +88,7 @@ def e2e(tmp_path_factory, browser):
             # the stack crashes (scheduler, API server, task processes) in the middle of the first day
             "scheduler_restart": RestartMidDay(api, days[0], crash_group("airflow", settings.run_dir, settings.api_port),
                                                lambda: start_services(settings, airflow=True)),
-            "kill_every_task": KillEveryTask(api, scenario_targets(api, VALUE_DAG, kill_targets(days),
+            "kill_every_task": KillEveryTask(api, scenario_targets(api, VALUE_DAG, kill_targets(scenario),
                                                                    INNOVATION_DAG, frozenset({APPROVAL_TASK}))),
         }
         observed = run_scenario(api, scenario, env, lambda: table_checksums(rows_of), disturbances=faults,

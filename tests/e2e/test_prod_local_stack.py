@@ -22,6 +22,7 @@ from tests.e2e.fault_table import report_faults
 from tests.e2e.harness import (
     APPROVAL_TASK,
     E2E_ENV,
+    PROD_FAULT_DAYS,
     Scenario,
     free_port,
     full_log,
@@ -74,7 +75,7 @@ def prod_settings(tmp_path_factory):
 def e2e(prod_settings):
     s = prod_settings
     _services_up(s)
-    scenario = Scenario(state=s.state)
+    scenario = Scenario(state=s.state, fault_days=PROD_FAULT_DAYS)
     t0 = time.monotonic()
     api = None
     try:
@@ -96,7 +97,7 @@ def e2e(prod_settings):
             # the same day, later: the scheduler (a process of its own here) dies while the transform runs
             "scheduler_restart": RestartMidDay(api, days[0], crash_group("scheduler", s.run_dir),
                                                lambda: _start_scheduler(s, env)),
-            "kill_every_task": KillEveryTask(api, scenario_targets(api, VALUE_DAG, kill_targets(days),
+            "kill_every_task": KillEveryTask(api, scenario_targets(api, VALUE_DAG, kill_targets(scenario),
                                                                    INNOVATION_DAG, frozenset({APPROVAL_TASK}))),
         }
         observed = run_scenario(api, scenario, env, lambda: table_checksums(rows_of), disturbances=faults)
