@@ -39,9 +39,11 @@ FAULT_DAYS = {
     4: ("new_category:channel,share=0.2", "channel"),
     5: ("schema_change:variant=renamed,dataset=chargebacks", "chargebacks/batch_date="),
 }
-#: the production path's faults: the ones the engine and the executor handle differently (a file rejected into
-#: PostgreSQL, an SPC limit crossed and killed from the gate on, a new value the analysts answer through the API);
-#: the embedded stack plays every fault through the scheduler, the integration tests every fault on both engines
+#: each stack's faults: every fault goes through the real scheduler on one stack (the integration tests run
+#: every fault on both engines); both stacks play the amount shift, whose day is killed from its gate on. The
+#: embedded stack: the volume drop the analyst answers in the browser and the broken chargeback file; the
+#: production path: a transactions file rejected into PostgreSQL and the new value answered through the API.
+EMBEDDED_FAULT_DAYS = {1: FAULT_DAYS[1], 2: FAULT_DAYS[3], 3: FAULT_DAYS[5]}
 PROD_FAULT_DAYS = {1: FAULT_DAYS[2], 2: FAULT_DAYS[3], 3: FAULT_DAYS[4]}
 HISTORY_DAYS = 84  # the SPC baselines need 20+ points (3 per weekday); training 40 days of label maturity + 42
 TX_PER_DAY = int(os.environ.get("DATAOPS_E2E_TX_PER_DAY", "400"))
@@ -56,8 +58,8 @@ E2E_ENV = {"DATAOPS_DBT_EXECUTION_MODE": "watcher",
            "DATAOPS_OPS_RECIPIENTS": "ops@localhost",
            # a human approves the scenario's promotion (the browser on the embedded stack, the API elsewhere)
            "DATAOPS_REQUIRE_APPROVAL": "true",
-           # a task killed by the fault injectors is retried after 3 s, not the production minute
-           "DATAOPS_RETRY_DELAY": "3",
+           # a task killed by the fault injectors is retried after 1 s, not the production minute
+           "DATAOPS_RETRY_DELAY": "1",
            # the DAG files do not change during a scenario: parse them once, not every 30 s (two stacks share 2 cores)
            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "600"}
 #: columns that record when or by which run a row was written (differ on a rerun by design; the alert log's

@@ -24,6 +24,7 @@ from tests.e2e.fault_table import report_faults
 from tests.e2e.harness import (
     APPROVAL_TASK,
     E2E_ENV,
+    EMBEDDED_FAULT_DAYS,
     Scenario,
     duckdb_reader,
     free_port,
@@ -68,7 +69,7 @@ def approve_in_the_browser(browser):
 def e2e(tmp_path_factory, browser):
     state = tmp_path_factory.mktemp("embedded")
     settings = StackSettings(state=state, s3_port=free_port(), smtp_port=free_port(), api_port=free_port())
-    scenario = Scenario(state=state)
+    scenario = Scenario(state=state, fault_days=EMBEDDED_FAULT_DAYS)
     t0 = time.monotonic()
     env_patch = mock.patch.dict(os.environ, {**E2E_ENV, "DATAOPS_STATE_DIR": str(state)})
     env_patch.start()
