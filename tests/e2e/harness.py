@@ -52,9 +52,10 @@ SENSOR_TIMEOUT = 120
 E2E_ENV = {"DATAOPS_DBT_EXECUTION_MODE": "watcher",
            "DATAOPS_SENSOR_TIMEOUT": str(SENSOR_TIMEOUT), "DATAOPS_SENSOR_POKE_INTERVAL": "10",
            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "45",
-           # the tasks of a crashed scheduler are reset 30 s after it restarts, not 300 s (Airflow's default: the
-           # embedded restart case waited 5 minutes for it, and CI has 45)
-           "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "30",
+           # the tasks of a crashed scheduler are reset 120 s after it restarts, not 300 s (Airflow's default: the
+           # embedded restart case waited 5 minutes for it). Not sooner: a task queued again before the restarted
+           # API server answers fails to start and spends its retries (30 s did, the API server took 57 s)
+           "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "120",
            "DATAOPS_OPS_RECIPIENTS": "ops@localhost",
            # a human approves the scenario's promotion (the browser on the embedded stack, the API elsewhere)
            "DATAOPS_REQUIRE_APPROVAL": "true",
