@@ -12,7 +12,7 @@ from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, t
 
 from dataops.datasets import DatasetConfig, list_datasets, load_dataset
 from dataops.settings import approval_timeout, retry_delay
-from dataops_airflow.assets import champion_asset, score_drift_asset
+from dataops_airflow.assets import champion_asset, outcome_drift_asset, score_drift_asset
 from dataops_airflow.notifiers import OpsFailureNotifier
 from dataops_airflow.operators.approval import PromotionApprovalOperator
 from dataops_airflow.operators.training import RUN_KEY, training_operator
@@ -22,7 +22,9 @@ DOC = """
 ### Innovation Pipeline — `{dataset}` (model `{model}`)
 
 Model development as a pipeline. **Runs** every Monday 04:00 UTC, and also as soon as the Value Pipeline
-reports drift in the score distribution (it emits the `{score_drift}` Asset only on a drift day).
+reports drift in the score distribution (the `{score_drift}` Asset, only on a drift day) or a drop of the
+champion's outcome on a scoring day whose labels matured (the `{outcome_drift}` Asset: concept drift seen in
+the outcomes themselves).
 
 | task | what it does |
 |---|---|
@@ -119,12 +121,14 @@ def _promotion(cfg: DatasetConfig, champion, evaluation) -> None:
 def build_innovation_pipeline(cfg: DatasetConfig):
     dataset, model = cfg.name, cfg.model_name
     champion, score_drift = champion_asset(dataset), score_drift_asset(dataset)
-    doc = DOC.format(dataset=dataset, model=model, champion=champion.uri, score_drift=score_drift.uri)
+    outcome_drift = outcome_drift_asset(dataset)
+    doc = DOC.format(dataset=dataset, model=model, champion=champion.uri, score_drift=score_drift.uri,
+                     outcome_drift=outcome_drift.uri)
 
     @dag(
         dag_id=f"innovation_pipeline_{dataset}",
         schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 4 * * 1", timezone="UTC"),
-                                     assets=score_drift),
+                                     assets=score_drift | outcome_drift),
         start_date=datetime(2026, 1, 1),
         catchup=False,
         max_active_runs=1,

@@ -12,7 +12,7 @@ from airflow.sdk import CronDataIntervalTimetable, dag, task, task_group
 
 from dataops.datasets import DatasetConfig, list_datasets, load_dataset
 from dataops.settings import retry_delay, sensor_timing
-from dataops_airflow.assets import predictions_asset, score_drift_asset, table_asset
+from dataops_airflow.assets import outcome_drift_asset, predictions_asset, score_drift_asset, table_asset
 from dataops_airflow.dbt_group import dbt_transform_group
 from dataops_airflow.notifiers import OpsFailureNotifier
 from dataops_airflow.operators import IngestBatchOperator, ScoreBatchOperator
@@ -30,6 +30,7 @@ Runs every day on the batch that the upstream system lands in S3 (`s3://<landing
 | `transform` | dbt (one task per model, `dbt build` = run + tests) for the batch date | the log names the failing model or test |
 | `quality` | statistical process control gate (Great Expectations); `open_triage` opens the analysts' triage of a stopped batch (a `quality_triage` run) | a critical finding blocks scoring; analysts get an email linking to their Required Action |
 | `score` | champion model scores the batch in bounded-memory chunks; a shadow challenger scores alongside | skipped with a clear message when there is no champion yet |
+| `monitor` | `outcome_quality`: the champion's precision at the alert budget, recall at the fixed false-positive rate and average precision on the scoring day whose chargebacks matured (`ds` minus the dataset's `label_maturity_days`), judged with SPC; `signal_outcome_drift` emits the outcome-drift Asset (it triggers the Innovation Pipeline) when they dropped | nothing stops: a drop is a warning for the analysts and a retraining |
 | `publish` | emits the Assets other DAGs are scheduled on: the marts once the gate passed, the predictions once the champion scored and `score_metrics` passed (a skipped shadow does not matter) | a failed gate publishes nothing |
 
 Every task is idempotent for its `ds`: reruns replace that date's partition and never duplicate rows.
@@ -79,6 +80,42 @@ def _signal_score_drift(dataset: str):
         return drifted
 
     return signal_score_drift()
+
+
+def _monitor_outcomes(cfg: DatasetConfig):
+    """The ``monitor`` group: the champion's outcome on the scoring day whose labels matured, and the signal."""
+    from dataops_airflow.operators.quality import QualityGateOperator
+
+    dataset, maturity = cfg.name, cfg.label_maturity_days
+
+    @task_group(group_id="monitor")
+    def monitor():
+        outcome = QualityGateOperator(
+            task_id="outcome_quality", dataset=dataset, stage="outcome", run_gx=False,
+            batch_date=f"{{{{ macros.ds_add(ds, -{maturity}) }}}}",
+            doc_md=f"SPC on the champion's outcome on the scoring day {maturity} days back, whose chargebacks "
+                   "have matured: precision at the daily alert budget, recall at the fixed false-positive rate, "
+                   "average precision. Never blocks; a drop warns the analysts and signals a retraining.")
+
+        @task(outlets=[outcome_drift_asset(dataset)], pool=WAREHOUSE_POOL,
+              doc_md="Emits the outcome-drift Asset (which triggers the Innovation Pipeline) when the champion's "
+                     "outcome on the matured scoring day dropped out of control; skipped otherwise.")
+        def signal_outcome_drift(ds=None) -> list[str]:
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            from dataops.monitoring.outcomes import scoring_day
+            from dataops.quality.drift import outcome_drift
+            from dataops_airflow.hooks import WarehouseHook
+
+            day = scoring_day(ds, maturity)
+            dropped = outcome_drift(WarehouseHook().get_location(), dataset, day)
+            if not dropped:
+                raise AirflowSkipException(f"the champion's outcome on {day} is in control")
+            return dropped
+
+        outcome >> signal_outcome_drift()
+
+    return monitor()
 
 
 def build_value_pipeline(cfg: DatasetConfig):
@@ -150,7 +187,9 @@ def build_value_pipeline(cfg: DatasetConfig):
         gate_group = quality()
         gate = gate_group.get_child_by_label("spc_gate")  # not open_triage, which skips on a passing day
         scored = score()
-        ingest() >> transform >> gate_group
+        ingested = ingest()
+        ingested >> transform >> gate_group
+        ingested >> _monitor_outcomes(cfg)  # the day's chargebacks are loaded: the matured day can be judged
         gate >> scored
         # Publish follows what it announces, not the whole score group: the shadow task skips on every day
         # without a challenger, and a skipped upstream would skip the publication under all_success.

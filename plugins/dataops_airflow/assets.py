@@ -21,6 +21,12 @@ def score_drift_asset(dataset: str) -> Asset:
     return Asset(f"quality://{dataset}/score_drift")
 
 
+def outcome_drift_asset(dataset: str) -> Asset:
+    """Emitted by the Value Pipeline when the champion's outcome on a matured scoring day (precision at the
+    alert budget, recall at the fixed false-positive rate, average precision) dropped out of control."""
+    return Asset(f"quality://{dataset}/outcome_drift")
+
+
 def champion_asset(dataset: str) -> Asset:
     """Emitted by the Innovation Pipeline when it promotes a new champion."""
     return Asset(f"model://{dataset}/champion")

@@ -100,6 +100,30 @@ def test_clean_days_score_every_transaction_once_and_publish(e2e: Stack):
         assert len(mine) >= 2, (ds, uris)
 
 
+def test_scored_days_record_the_model_monitoring_metrics(e2e: Stack):
+    """``score.score_metrics`` measured the model after the champion scored: the drift of every feature against
+    the scoring version's training reference, numerical stability (nothing invalid on a clean day) and the
+    champion's age from that version's training cutoff, all in the gate's history."""
+    from dataops.datasets import load_dataset
+
+    features = load_dataset("transactions").feature_names
+    for run in _day_runs(e2e, faulty=False):
+        ds = run["logical_date"][:10]
+        version, cutoff = e2e.rows_of(
+            "SELECT p.model_version, CAST(r.training_cutoff AS VARCHAR) FROM marts.predictions p "
+            "JOIN monitoring.model_reference r ON r.dataset = p.dataset AND r.model_version = p.model_version "
+            f"WHERE p.batch_date = '{ds}' AND p.role = 'champion' GROUP BY 1, 2")[0]
+        points = {m: (v, verdict) for m, v, verdict in e2e.rows_of(
+            "SELECT metric, value, verdict FROM quality.metric_history WHERE dataset = 'transactions' "
+            f"AND batch_date = '{ds}' AND (metric LIKE 'feature_psi.%' OR metric IN "
+            "('invalid_features', 'invalid_scores', 'model_age_days'))")}
+        assert {m for m in points if m.startswith("feature_psi.")} == {f"feature_psi.{f}" for f in features}, ds
+        assert all(v is not None and v >= 0 for m, (v, _) in points.items() if m.startswith("feature_psi.")), ds
+        assert points["invalid_features"] == (0, "in_control") and points["invalid_scores"] == (0, "in_control")
+        age = (datetime.fromisoformat(ds) - datetime.fromisoformat(cutoff[:10])).days
+        assert points["model_age_days"] == (age, "in_control"), (ds, version, cutoff, points["model_age_days"])
+
+
 def test_the_sensor_waits_in_reschedule_mode_and_a_late_batch_times_out(e2e: Stack):
     assert "up_for_reschedule" in e2e.observed.sensor_states, e2e.observed.sensor_states
     late = e2e.observed.late_run

@@ -37,10 +37,18 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class FeatureSpec:
-    """One model feature read from the feature table."""
+    """One model feature read from the feature table.
+
+    :param name: column of the feature table.
+    :param type: ``numeric`` or ``categorical``.
+    :param min: smallest valid value of a numeric feature (a value below is counted by numerical stability).
+    :param max: largest valid value of a numeric feature.
+    """
 
     name: str
     type: str  # numeric | categorical
+    min: float | None = None
+    max: float | None = None
 
 
 @dataclass(frozen=True)
@@ -124,7 +132,10 @@ def _column(raw: dict) -> ColumnSpec:
 def _feature(raw: dict) -> FeatureSpec:
     if raw["type"] not in _FEATURE_TYPES:
         raise ValueError(f"feature {raw['name']!r}: type must be numeric or categorical, got {raw['type']!r}")
-    return FeatureSpec(name=raw["name"], type=raw["type"])
+    bounds = {k: float(raw[k]) for k in ("min", "max") if raw.get(k) is not None}
+    if bounds and raw["type"] != "numeric":
+        raise ValueError(f"feature {raw['name']!r}: min/max are for numeric features")
+    return FeatureSpec(name=raw["name"], type=raw["type"], **bounds)
 
 
 def load_dataset(name: str) -> DatasetConfig:

@@ -8,10 +8,10 @@ labelled ``false_positive``; the tile's note says which).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from dataops.quality.config import load_quality_config
+from dataops.quality.config import DATA_FAMILY, FAMILIES, load_quality_config
 from dataops.quality.history import HISTORY
 from dataops.spc import CRITICAL, FALSE_POSITIVE, KNOWN_BAD, LEARNING, WARNING
 from dataops.warehouse import Warehouse, WarehouseLocation, open_warehouse
@@ -75,6 +75,7 @@ class Tile:
     :param value: the metric value (None when the batch had no data for it).
     :param rules: rules that fired.
     :param note: what the state means for this point.
+    :param family: what the metric watches (:attr:`dataops.quality.config.MetricSpec.family`).
     """
 
     metric: str
@@ -87,6 +88,7 @@ class Tile:
     ucl: float | None
     rules: tuple[str, ...]
     note: str
+    family: str = DATA_FAMILY
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,28 @@ class DatasetTiles:
     batch_date: date | None
     tiles: tuple[Tile, ...]
     missing: tuple[str, ...] = ()
+    missing_by_family: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def count(self, state: str) -> int:
+        """How many tiles are in ``state``."""
+        return sum(1 for t in self.tiles if t.state == state)
+
+    def families(self) -> list[FamilyTiles]:
+        """The tiles grouped by what they watch (batch data first, then the model's families), with the
+        family's configured metrics that were not measured for the batch."""
+        order = [DATA_FAMILY, *dict.fromkeys(FAMILIES.values())]
+        names = [f for f in order if any(t.family == f for t in self.tiles) or f in self.missing_by_family]
+        return [FamilyTiles(f, tuple(t for t in self.tiles if t.family == f), self.missing_by_family.get(f, ()))
+                for f in names]
+
+
+@dataclass(frozen=True)
+class FamilyTiles:
+    """The tiles of one family of metrics (:meth:`DatasetTiles.families`)."""
+
+    family: str
+    tiles: tuple[Tile, ...]
+    missing: tuple[str, ...]
 
     def count(self, state: str) -> int:
         """How many tiles are in ``state``."""
@@ -124,11 +148,12 @@ def latest_batch(warehouse: Warehouse, dataset: str, as_of: date | str | None = 
     return as_date(row[0]) if row and row[0] is not None else None
 
 
-def _order(dataset: str) -> list[str]:
+def _families(dataset: str) -> dict[str, str]:
+    """Metric -> family, in the quality config's order (empty without a config)."""
     try:
-        return [m.name for m in load_quality_config(dataset).metrics]
+        return {m.name: m.family for m in load_quality_config(dataset).metrics}
     except FileNotFoundError:
-        return []
+        return {}
 
 
 def dataset_tiles(where: Warehouse | WarehouseLocation | str, dataset: str,
@@ -146,10 +171,14 @@ def dataset_tiles(where: Warehouse | WarehouseLocation | str, dataset: str,
     rows = warehouse.fetchall(
         f"SELECT metric, verdict, status, value, centre, lcl, ucl, rules FROM {HISTORY} "
         "WHERE dataset = ? AND batch_date = CAST(? AS DATE)", [dataset, day.isoformat()])
-    order = _order(dataset)
-    rank = {m: i for i, m in enumerate(order)}
-    tiles = [Tile(m, tile_state(v, s), v, s, val, c, lo, hi, parse_rules(r), _note(v, s))
-             for m, v, s, val, c, lo, hi, r in rows]
+    family = _families(dataset)
+    rank = {m: i for i, m in enumerate(family)}
+    tiles = [Tile(m, tile_state(v, s), v, s, val, c, lo, hi, parse_rules(r), _note(v, s),
+                  family.get(m, DATA_FAMILY)) for m, v, s, val, c, lo, hi, r in rows]
     tiles.sort(key=lambda t: (rank.get(t.metric, len(rank)), t.metric))
     recorded = {t.metric for t in tiles}
-    return DatasetTiles(dataset, day, tuple(tiles), tuple(m for m in order if m not in recorded))
+    missing = tuple(m for m in family if m not in recorded)
+    by_family: dict[str, tuple[str, ...]] = {}
+    for m in missing:
+        by_family[family[m]] = (*by_family.get(family[m], ()), m)
+    return DatasetTiles(dataset, day, tuple(tiles), missing, by_family)

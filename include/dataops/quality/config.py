@@ -27,8 +27,24 @@ from dataops.identifiers import checked_name
 from dataops.spc import MetricConfig
 
 KINDS = ("row_count", "null_rate", "duplicate_key_rate", "quarantine_rate", "log_mean", "log_std",
-         "category_share", "score_mean", "score_flag_rate", "lateness_days")
-STAGES = ("batch", "post_score")
+         "category_share", "score_mean", "score_flag_rate", "lateness_days", "feature_psi", "invalid_features",
+         "invalid_scores", "model_age_days", "outcome_precision_at_k", "outcome_recall_at_fpr",
+         "outcome_average_precision")
+#: kinds judged by fixed ``limits`` (``warning`` / ``critical``), not by SPC: no baseline needed to be wrong
+LIMIT_KINDS = ("invalid_features", "invalid_scores", "model_age_days")
+#: kinds about the scoring model: measured after scoring only (``stage: post_score``)
+MODEL_KINDS = ("feature_psi", *LIMIT_KINDS)
+STAGES = ("batch", "post_score", "outcome")
+#: kinds measured on a scoring day whose labels have matured (``stage: outcome``; dataops.monitoring.outcomes)
+OUTCOME_KINDS = ("outcome_precision_at_k", "outcome_recall_at_fpr", "outcome_average_precision")
+#: what a metric watches, by kind (the DataOps view groups its tiles so); any other kind watches the batch data
+FAMILIES = {"score_mean": "scores", "score_flag_rate": "scores", "feature_psi": "feature drift",
+            "invalid_features": "numerical stability", "invalid_scores": "numerical stability",
+            "model_age_days": "staleness", "outcome_precision_at_k": "outcome quality",
+            "outcome_recall_at_fpr": "outcome quality", "outcome_average_precision": "outcome quality"}
+DATA_FAMILY = "batch data"
+#: who a metric's alert goes to: the dataset's ``alert_recipients`` or operations (``DATAOPS_OPS_RECIPIENTS``)
+AUDIENCES = ("analysts", "operations")
 OTHER = "other"
 _REPO = Path(__file__).resolve().parents[3]
 
@@ -47,10 +63,13 @@ class MetricSpec:
     :param column: measured column (None for table-level metrics).
     :param value: category value (``category_share``; ``other`` means every unlisted value).
     :param values: the listed values of the categorical column (``category_share``).
-    :param stage: ``batch`` (the quality gate) or ``post_score`` (after scoring).
+    :param stage: ``batch`` (the quality gate), ``post_score`` (after scoring) or ``outcome`` (a scoring day
+        whose labels matured).
     :param spc: SPC settings.
     :param source: landed source measured (None: the configuration's main ``source``).
     :param since: start column of ``lateness_days`` (days from ``since`` to ``column``).
+    :param limits: ``(warning, critical)`` of a :data:`LIMIT_KINDS` metric (the value must not exceed them).
+    :param notify: who its alert goes to, one of :data:`AUDIENCES`.
     """
 
     name: str
@@ -62,6 +81,19 @@ class MetricSpec:
     stage: str = "batch"
     source: str | None = None
     since: str | None = None
+    limits: tuple[float | None, float | None] = (None, None)
+    notify: str = "analysts"
+
+    @property
+    def family(self) -> str:
+        """What the metric watches: ``batch data``, ``scores``, ``feature drift``, ``numerical stability``
+        or ``staleness``."""
+        return FAMILIES.get(self.kind, DATA_FAMILY)
+
+    @property
+    def is_limit(self) -> bool:
+        """Judged by fixed limits rather than SPC."""
+        return self.kind in LIMIT_KINDS
 
     @property
     def is_rate(self) -> bool:
@@ -105,6 +137,15 @@ class QualityConfig:
                 out.append(self.source_of(m))
         return tuple(out)
 
+    def audiences(self, evaluations: list[dict]) -> dict[str, list[dict]]:
+        """``evaluations`` (dicts with a ``metric``) by who is told of them; an unknown metric (the file
+        contract, a GX expectation) goes to the analysts."""
+        notify = {m.name: m.notify for m in self.metrics}
+        out: dict[str, list[dict]] = {a: [] for a in AUDIENCES}
+        for ev in evaluations:
+            out[notify.get(ev["metric"], "analysts")].append(ev)
+        return out
+
     def metric(self, name: str) -> MetricSpec:
         for m in self.metrics:
             if m.name == name:
@@ -140,13 +181,18 @@ class _Entry:
     source: str | None
     spc_raw: dict[str, Any]
     overrides: dict
+    dataset: str
 
     def spec(self, name: str, spc_raw: dict[str, Any] | None = None, **kw: Any) -> MetricSpec:
         spc = MetricConfig.from_dict(self.spc_raw if spc_raw is None else spc_raw, metric=name)
-        return MetricSpec(name=name, kind=self.kind, spc=spc, stage=self.stage, source=self.source, **kw)
+        notify = self.raw.get("notify", "analysts")
+        if notify not in AUDIENCES:
+            raise ValueError(f"quality metric {self.key!r}: notify must be one of {AUDIENCES}, got {notify!r}")
+        return MetricSpec(name=name, kind=self.kind, spc=spc, stage=self.stage, source=self.source, notify=notify,
+                          **kw)
 
 
-def _expand(key: str, raw: dict, defaults: dict, overrides: dict) -> list[MetricSpec]:
+def _expand(key: str, raw: dict, defaults: dict, overrides: dict, dataset: str) -> list[MetricSpec]:
     kind = raw.get("kind")
     if kind not in KINDS:
         raise ValueError(f"quality metric {key!r}: kind must be one of {KINDS}, got {kind!r}")
@@ -156,7 +202,12 @@ def _expand(key: str, raw: dict, defaults: dict, overrides: dict) -> list[Metric
     spc_raw = {**defaults, **(raw.get("spc") or {}), **overrides}
     if "baseline_window" in spc_raw and "min_baseline_points" in spc_raw:
         spc_raw["baseline_window"] = max(spc_raw["baseline_window"], spc_raw["min_baseline_points"])
-    entry = _Entry(key, raw, kind, stage, _source(key, raw, stage), spc_raw, overrides)
+    if kind in MODEL_KINDS and stage != "post_score":
+        raise ValueError(f"quality metric {key!r}: {kind} measures the scoring model, it needs stage: post_score")
+    if (kind in OUTCOME_KINDS) != (stage == "outcome"):
+        raise ValueError(f"quality metric {key!r}: the outcome kinds {OUTCOME_KINDS} and only they have "
+                         f"stage: outcome (got kind {kind}, stage {stage})")
+    entry = _Entry(key, raw, kind, stage, _source(key, raw, stage), spc_raw, overrides, dataset)
     return _EXPANDERS.get(kind, _expand_single)(entry)
 
 
@@ -181,6 +232,30 @@ def _expand_category_share(e: _Entry) -> list[MetricSpec]:
     return out
 
 
+def _expand_feature_psi(e: _Entry) -> list[MetricSpec]:
+    """One ``<key>.<feature>`` metric per listed ``features`` (default: every feature of the dataset)."""
+    features = e.raw.get("features")
+    if not features:
+        from dataops.datasets import load_dataset
+
+        features = load_dataset(e.dataset).feature_names
+    return [e.spec(f"{e.key}.{checked_name(f, 'feature')}", column=f) for f in features]
+
+
+def _limits(key: str, raw: dict) -> tuple[float | None, float | None]:
+    limits = raw.get("limits") or {}
+    unknown = set(limits) - {"warning", "critical"}
+    if unknown or not limits:
+        raise ValueError(f"quality metric {key!r}: limits needs 'warning' and/or 'critical', got {sorted(limits)}")
+    return (None if limits.get("warning") is None else float(limits["warning"]),
+            None if limits.get("critical") is None else float(limits["critical"]))
+
+
+def _expand_limit(e: _Entry) -> list[MetricSpec]:
+    """A fixed-limit metric named by the key."""
+    return [e.spec(e.key, limits=_limits(e.key, e.raw))]
+
+
 def _expand_single(e: _Entry) -> list[MetricSpec]:
     """Every other kind: one metric named by the key."""
     _check_columns(e.key, e.kind, e.raw)
@@ -191,6 +266,8 @@ def _expand_single(e: _Entry) -> list[MetricSpec]:
 _EXPANDERS: dict[str, Callable[[_Entry], list[MetricSpec]]] = {
     "null_rate": _expand_null_rate,
     "category_share": _expand_category_share,
+    "feature_psi": _expand_feature_psi,
+    **{kind: _expand_limit for kind in LIMIT_KINDS},
 }
 
 
@@ -216,7 +293,7 @@ def load_quality_config(dataset: str, path: str | Path | None = None) -> Quality
     defaults, overrides = raw.get("defaults") or {}, _overrides()
     metrics: list[MetricSpec] = []
     for key, entry in (raw.get("metrics") or {}).items():
-        metrics.extend(_expand(str(key), entry or {}, defaults, overrides))
+        metrics.extend(_expand(str(key), entry or {}, defaults, overrides, raw.get("dataset", dataset)))
     names = [m.name for m in metrics]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from dataops import settings
+from dataops.monitoring.limits import RULE as LIMIT_RULE
 from dataops.quality.config import MetricSpec, QualityConfig, load_quality_config
 from dataops.quality.history import (
     HistoryRow,
@@ -101,7 +102,7 @@ def _evaluate(specs: list[MetricSpec], values: list[MetricValue], history: dict[
     by_name = {s.name: s for s in specs}
     out = {}
     for v in values:
-        if v.value is None:
+        if v.value is None or by_name[v.metric].is_limit:
             continue
         out[v.metric] = evaluate_point(history.get(v.metric, []), Point(day, v.value, v.n), by_name[v.metric].spc)
     return out
@@ -129,7 +130,8 @@ def run_gate(location: Warehouse | WarehouseLocation | str, dataset: str, batch_
     :param dataset: dataset name.
     :param batch_date: ``YYYY-MM-DD``.
     :param run_id: pipeline run recorded with the points.
-    :param stage: ``batch`` (quality step) or ``post_score`` (after scoring: score metrics only, no GX).
+    :param stage: ``batch`` (quality step), ``post_score`` (after scoring: score and model metrics, no GX) or
+        ``outcome`` (``batch_date`` is a scoring day whose labels matured: the champion's outcome, no GX).
     :param config: quality configuration (default: ``expectations/metrics/<dataset>.yaml``).
     :param run_gx: run the GX checkpoint (stage ``batch`` only).
     :param docs_dir: Data Docs folder (default ``$DATAOPS_REPORTS_DIR/data_docs``).
@@ -148,19 +150,25 @@ def run_gate(location: Warehouse | WarehouseLocation | str, dataset: str, batch_
     warehouse = open_warehouse(location)
     ensure_tables(warehouse)
     specs = cfg.stage(stage)
+    notes: list[str] = []
     if stage == "batch":
         values, facts = _measure_batch(warehouse, cfg, ds_cfg, batch_date, raw_schema)
+        fixed = [contract_evaluation(batch_date, facts)]
+    elif stage == "outcome":  # batch_date is the scoring day whose labels matured
+        from dataops.monitoring.outcomes import measure_outcomes
+
+        values, fixed = measure_outcomes(warehouse, specs, ds_cfg, batch_date), []
     else:
-        values, facts = _measure_scores(warehouse, cfg, ds_cfg, batch_date, threshold), None
+        values, fixed, notes = _measure_scores(warehouse, cfg, ds_cfg, batch_date, threshold, specs)
     history = load_history(warehouse, dataset, [s.name for s in specs], before=day)
     evs = _evaluate(specs, values, history, day)
-    contract = _contract(batch_date, facts)
-    statuses = write_points(warehouse, dataset, batch_date, _history_rows(values, evs, contract), run_id)
+    statuses = write_points(warehouse, dataset, batch_date, _history_rows(values, evs, fixed), run_id)
     labels = labels_of(warehouse, dataset, batch_date)
 
     result = GateResult(dataset=dataset, batch_date=batch_date, stage=stage)
     ev_dicts = {m: ev.to_dict() for m, ev in evs.items()}
-    all_evs = [*ev_dicts.values(), *([contract] if contract else [])]
+    _add_drift_notes(ev_dicts, notes)
+    all_evs = [*ev_dicts.values(), *fixed]
     _collect(result, all_evs, statuses, labels)
     docs = Path(docs_dir) if docs_dir else reports_dir() / "data_docs"
     if stage == "batch" and run_gx and cfg.gx_checkpoint:
@@ -182,25 +190,32 @@ def _measure_batch(warehouse: Warehouse, cfg: QualityConfig, ds_cfg: Any, batch_
 
 
 def _measure_scores(warehouse: Warehouse, cfg: QualityConfig, ds_cfg: Any, batch_date: str,
-                    threshold: float | None) -> list[MetricValue]:
-    """Stage 1 (``post_score``): the score metrics at the decision threshold (default: the dataset's)."""
+                    threshold: float | None, specs: list[MetricSpec]
+                    ) -> tuple[list[MetricValue], list[dict[str, Any]], list[str]]:
+    """Stage 1 (``post_score``): the score metrics at the decision threshold (default: the dataset's) and the
+    model-monitoring metrics (:mod:`dataops.monitoring.measure`): SPC values, fixed-limit evaluations, notes."""
+    from dataops.monitoring.measure import measure_model
+
     thr = ds_cfg.decision_threshold if threshold is None else threshold
-    return compute_score_metrics(warehouse, cfg, batch_date, thr)
+    model_values, fixed, notes = measure_model(warehouse, specs, ds_cfg, batch_date)
+    return [*compute_score_metrics(warehouse, cfg, batch_date, thr), *model_values], fixed, notes
 
 
-def _contract(batch_date: str, facts: BatchFacts | None) -> dict[str, Any] | None:
-    """The file-contract evaluation of a ``batch`` stage (None after scoring: no ledger facts)."""
-    return contract_evaluation(batch_date, facts) if facts is not None else None
+def _add_drift_notes(ev_dicts: dict[str, dict], notes: list[str]) -> None:
+    """The features that moved most, on every flagged feature-drift evaluation (the alert shows them)."""
+    for ev in ev_dicts.values():
+        if ev["metric"].startswith("feature_psi.") and ev["findings"]:
+            ev["notes"] = [*ev.get("notes", []), *notes]
 
 
-def _history_rows(values: list[MetricValue], evs: dict[str, Evaluation], contract: dict[str, Any] | None
+def _history_rows(values: list[MetricValue], evs: dict[str, Evaluation], fixed: list[dict[str, Any]]
                   ) -> list[HistoryRow]:
-    """Stage 4: the rows recorded in the history (metrics without a value are recorded as ``learning``)."""
+    """Stage 4: the rows recorded in the history (metrics without a value are recorded as ``learning``);
+    ``fixed`` are the fixed-limit evaluations (the file contract, numerical stability, model age)."""
     rows = [HistoryRow.from_evaluation(ev) for ev in evs.values()]
     rows += [HistoryRow(v.metric, None, v.n, "learning") for v in values if v.value is None]
-    if contract is not None:
-        rows.append(HistoryRow(CONTRACT_METRIC, contract["value"], None, contract["verdict"], 0.0, 0.0, 0.0,
-                               rules=tuple(f["rule"] for f in contract["findings"])))
+    rows += [HistoryRow(e["metric"], e["value"], e.get("n"), e["verdict"], e.get("centre"), e.get("ucl"),
+                        e.get("lcl"), rules=tuple(f["rule"] for f in e["findings"])) for e in fixed]
     return rows
 
 
@@ -289,7 +304,8 @@ def reevaluate_batch(location: Warehouse | WarehouseLocation | str, dataset: str
     recorded = warehouse.fetchall(f"SELECT metric, value, n, verdict, rules FROM {HISTORY} WHERE dataset = ? "
                                   "AND batch_date = CAST(? AS DATE)", [dataset, batch_date])
     specs = {s.name: s for s in cfg.metrics}
-    values = [MetricValue(m, v, int(n) if n else None) for m, v, n, _, _ in recorded if m in specs]
+    values = [MetricValue(m, v, int(n) if n else None) for m, v, n, _, _ in recorded
+              if m in specs and not specs[m].is_limit]
     history = load_history(warehouse, dataset, [v.metric for v in values], before=day)
     evs = _evaluate([specs[v.metric] for v in values], values, history, day)
     statuses = write_points(warehouse, dataset, batch_date, [HistoryRow.from_evaluation(e) for e in evs.values()],
@@ -297,10 +313,12 @@ def reevaluate_batch(location: Warehouse | WarehouseLocation | str, dataset: str
     labels = labels_of(warehouse, dataset, batch_date)
     result = GateResult(dataset=dataset, batch_date=batch_date, stage="relabel")
     _collect(result, [ev.to_dict() for ev in evs.values()], statuses, labels)
-    for m, _, _, verdict, rules in recorded:
-        if m == CONTRACT_METRIC and verdict == CRITICAL:
-            finding = {"metric": m, "severity": CRITICAL, "rule": "file_contract",
-                       "description": f"file contract broken ({rules})", "value": None, "centre": None,
+    for m, value, _, verdict, rules in recorded:
+        fixed_limit = m in specs and specs[m].is_limit
+        if (m == CONTRACT_METRIC or fixed_limit) and verdict == CRITICAL:
+            what = f"{m} = {value:g} beyond its fixed limit" if fixed_limit else f"file contract broken ({rules})"
+            finding = {"metric": m, "severity": CRITICAL, "rule": LIMIT_RULE if fixed_limit else "file_contract",
+                       "description": what, "value": value, "centre": None,
                        "lcl": None, "ucl": None, "z": None}
             (result.acknowledged if labels.get(m) == FALSE_POSITIVE else result.findings).append(finding)
     result.settle_verdict()

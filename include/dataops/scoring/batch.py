@@ -73,6 +73,18 @@ def _part_filter(warehouse: Warehouse, id_expr: str, part: tuple[int, int] | Non
     return f" AND {warehouse.hash_bucket(f'CAST({id_expr} AS VARCHAR)', count)} = {int(index)}"
 
 
+def _record_reference(warehouse: Warehouse, dataset: str, model) -> None:
+    """The model's training reference into the warehouse, for feature drift (:mod:`dataops.monitoring`)."""
+    from dataops.monitoring.reference import FILE, record_reference
+
+    reference = (getattr(model, "documents", None) or {}).get(FILE)
+    if reference is None:
+        log.warning("model %s has no %s: feature drift is not measured for the batches it scores",
+                    model.version, FILE)
+        return
+    record_reference(warehouse, dataset, model.version, reference)
+
+
 def score_batch(location: Warehouse | WarehouseLocation, dataset: DatasetConfig, batch_date: str, model, *,
                 role: str = "champion", threshold: float | None = None, chunk_size: int = 100_000,
                 part: tuple[int, int] | None = None) -> ScoreReport:
@@ -114,6 +126,7 @@ def score_batch(location: Warehouse | WarehouseLocation, dataset: DatasetConfig,
                               "SELECT CAST(? AS VARCHAR), id, CAST(? AS DATE), score, score >= ?, "
                               "CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS TIMESTAMP) FROM scored",
                               [dataset.name, batch_date, threshold, model.version, role, scored_at])])
+    _record_reference(warehouse, dataset.name, model)
     report = ScoreReport(batch_date, role, model.version, rows, flagged, chunks)
     log.info("scored %s rows of %s %s with %s %s in %s chunks: %s at or above %.3f", rows, dataset.name,
              batch_date, role, model.version, chunks, flagged, threshold)

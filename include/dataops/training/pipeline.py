@@ -10,6 +10,8 @@ from typing import Any
 
 from dataops.metrics.serialize import dumps
 from dataops.metrics.summary import EvaluationConfig, overall_metrics
+from dataops.monitoring.reference import FILE as REFERENCE_FILE
+from dataops.monitoring.reference import build_reference
 from dataops.registry import ModelRegistry
 from dataops.registry.provenance import environment_record
 from dataops.training.dataset import TrainingSet, build_training_set
@@ -69,8 +71,8 @@ class TrainingRun:
 def build_artifacts(trained: TrainedModel, ts: TrainingSet, eval_config: EvaluationConfig | None = None
                     ) -> dict[str, bytes]:
     """The version's files: ``model.txt`` (native LightGBM text), ``features.json``, ``training.json``,
-    ``params.json``, ``metrics.json`` (validation, the challenger's own holdout metrics, feature importance)
-    and ``environment.json`` (library versions, code revision)."""
+    ``params.json``, ``metrics.json`` (validation, the challenger's own holdout metrics, feature importance),
+    ``environment.json`` (library versions, code revision) and ``reference.json`` (:func:`training_reference`)."""
     eval_config = eval_config or EvaluationConfig()
     holdout_metrics: dict[str, Any] = {}
     if len(ts.holdout):
@@ -93,7 +95,16 @@ def build_artifacts(trained: TrainedModel, ts: TrainingSet, eval_config: Evaluat
         "params.json": dumps(params).encode(),
         "metrics.json": dumps(metrics).encode(),
         "environment.json": dumps(environment_record()).encode(),
+        REFERENCE_FILE: dumps(training_reference(trained, ts)).encode(),
     }
+
+
+def training_reference(trained: TrainedModel, ts: TrainingSet) -> dict:
+    """``reference.json``: the training split's distribution of every model input, and the training cutoff
+    (what production batches are compared with: :mod:`dataops.monitoring`)."""
+    encoder = trained.encoder
+    numeric = [n for n in encoder.names if n not in encoder.categorical_names]
+    return build_reference(ts.train, numeric, encoder.categorical_names, training_cutoff=ts.cutoff.isoformat())
 
 
 def train_and_register(warehouse: Any, registry: ModelRegistry, cfg: Any, *, cutoff: date, train_days: int,

@@ -80,17 +80,30 @@ class QualityGateOperator(BaseOperator):
         except ImportError:
             self.log.warning("dataops.alerts is not available: no alert e-mail")
             return None
+        from dataops import settings
         from dataops.datasets import load_dataset
+        from dataops.quality.config import load_quality_config
 
         ti = context["ti"]
         run_key = f"{ti.dag_id}/{ti.run_id}/{self.dataset}/{self.stage}"
-        recipients = list(load_dataset(self.dataset).alert_recipients)
+        recipients = {"analysts": list(load_dataset(self.dataset).alert_recipients),
+                      "operations": [a.strip() for a in (settings.get("DATAOPS_OPS_RECIPIENTS") or "").split(",")
+                                     if a.strip()]}
+        config = load_quality_config(self.dataset)
+        told = {m.notify for m in config.stage(self.stage)}
         send = smtp_send_function(self.smtp_conn_id)
 
         def alert(*, evaluations, series, links):
-            return dispatch_alerts(location, dataset=self.dataset, batch_date=self.batch_date, run_key=run_key,
-                                   evaluations=evaluations, series=series, links=links, recipients=recipients,
-                                   send=send)
+            """One e-mail per audience: the analysts get the data's findings, operations those of the metrics
+            marked ``notify: operations`` (e.g. the model's age), each under its own run key."""
+            groups = config.audiences(evaluations)
+            out = {}
+            for audience in ("analysts", *sorted(told - {"analysts"})):
+                key = run_key if audience == "analysts" else f"{run_key}/{audience}"
+                out[audience] = dispatch_alerts(location, dataset=self.dataset, batch_date=self.batch_date,
+                                                run_key=key, evaluations=groups[audience], series=series,
+                                                links=links, recipients=recipients[audience], send=send)
+            return {**out["analysts"], **{a: r for a, r in out.items() if a != "analysts"}}
 
         return alert
 

@@ -34,6 +34,23 @@ def test_latest_batch_tiles_follow_the_quality_config(location):
     assert "score_mean" in tiles.missing  # post-score metrics: never measured in this history
 
 
+def test_tiles_are_grouped_by_what_they_watch_and_unmeasured_families_are_named(location):
+    from dataops.quality.history import HistoryRow, write_points
+
+    families = {f.family: f for f in dataset_tiles(location, "transactions").families()}
+    assert list(families) == ["batch data", "scores", "feature drift", "numerical stability", "staleness"]
+    assert families["batch data"].tiles and not families["batch data"].missing
+    assert not families["feature drift"].tiles and "feature_psi.amount" in families["feature drift"].missing
+    # the champion scored the latest batch: its model metrics are recorded and shown in their families
+    write_points(location, "transactions", LATEST, [
+        HistoryRow("feature_psi.amount", 0.31, None, "warning", 0.02, 0.12, -0.08, rules=("nelson_1",)),
+        HistoryRow("model_age_days", 40.0, None, "warning", None, 120.0, None, rules=("fixed_limit",))], "run")
+    families = {f.family: f for f in dataset_tiles(location, "transactions").families()}
+    assert [t.metric for t in families["feature drift"].tiles] == ["feature_psi.amount"]
+    assert families["feature drift"].count("warning") == 1 and "feature_psi.log_amount" in families["feature drift"].missing
+    assert [(t.metric, t.state, t.ucl) for t in families["staleness"].tiles] == [("model_age_days", "warning", 120.0)]
+
+
 def test_tiles_as_of_a_batch_show_its_verdicts_and_labels(location):
     shifted = {t.metric: t for t in dataset_tiles(location, "transactions", as_of=OPEN).tiles}
     assert shifted["amount_log_mean"].state == "critical" and shifted["amount_log_mean"].rules == ("nelson_1",)

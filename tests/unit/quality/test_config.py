@@ -11,7 +11,20 @@ def test_metrics_expand_per_column_and_category():
     assert "null_rate.mcc" in names and "channel_share.other" in names and "mcc_share.5411" in names
     assert cfg.metric("row_count").spc.seasonality == "weekday"
     assert cfg.metric("null_rate.mcc").spc.chart == "laney_p"
-    assert {m.name for m in cfg.stage("post_score")} == {"score_mean", "score_flag_rate"}
+    post_score = {m.name for m in cfg.stage("post_score")}
+    assert {"score_mean", "score_flag_rate", "invalid_features", "invalid_scores", "model_age_days"} < post_score
+
+
+def test_feature_drift_is_one_metric_per_feature_and_limits_are_fixed():
+    from dataops.datasets import load_dataset
+
+    cfg = load_quality_config("transactions")
+    psi = [m for m in cfg.metrics if m.kind == "feature_psi"]
+    assert [m.column for m in psi] == load_dataset("transactions").feature_names
+    assert psi[0].name == "feature_psi.amount" and psi[0].stage == "post_score" and not psi[0].is_limit
+    age = cfg.metric("model_age_days")
+    assert age.is_limit and age.limits == (35.0, 120.0)
+    assert cfg.metric("invalid_features").limits == (None, 0.0)
 
 
 def test_env_override_applies_to_every_metric(monkeypatch):
@@ -40,6 +53,10 @@ def test_label_feed_metrics_are_configured_on_their_own_source():
     ("{kind: lateness_days, column: reported_at}", "needs 'since'"),
     ("{kind: lateness_days, since: tx_ts}", "needs 'column'"),
     ("{kind: score_mean, stage: post_score, source: chargebacks}", "only for batch-stage"),
+    ("{kind: feature_psi, features: [amount]}", "needs stage: post_score"),
+    ("{kind: model_age_days, stage: post_score}", "limits needs 'warning' and/or 'critical'"),
+    ("{kind: model_age_days, stage: post_score, limits: {warn: 3}}", r"got \['warn'\]"),
+    ("{kind: feature_psi, stage: post_score, features: ['Amount; DROP']}", "is not a name"),
 ])
 def test_malformed_label_feed_metric_is_named(tmp_path, entry, message):
     bad = tmp_path / "x.yaml"

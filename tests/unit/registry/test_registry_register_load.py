@@ -10,7 +10,8 @@ import pytest
 
 from dataops.registry import ArtifactIntegrityError, ModelRegistry, VersionNotFound
 
-FILES = {"model.txt", "features.json", "training.json", "params.json", "metrics.json", "environment.json"}
+FILES = {"model.txt", "features.json", "training.json", "params.json", "metrics.json", "environment.json",
+         "reference.json"}
 
 
 def test_register_writes_version_scoped_artifacts_and_records_their_hashes(engine, s3, bucket, trained_bundle):

@@ -116,3 +116,19 @@ def test_a_predictions_table_of_the_old_shape_is_migrated(warehouse, transaction
     assert warehouse.fetchall(f"SELECT dataset, id, model_version FROM {PREDICTIONS} WHERE model_version = 'v0'") \
         == [("transactions", "a", "v0")]  # the other day is kept, the scored day replaced
     assert warehouse.fetchone(f"SELECT count(*) FROM {PREDICTIONS} WHERE model_version = 'v1'") == (5,)
+
+
+def test_the_scoring_model_s_training_reference_is_kept_for_feature_drift(warehouse, transactions):
+    from dataops.monitoring.reference import FORMAT, load_reference
+
+    _features(warehouse)
+    model = FakeModel("v3")
+    model.documents = {"reference.json": {"format": FORMAT, "training_cutoff": "2026-03-01", "rows": 5,
+                                          "features": {"amount": {"type": "numeric", "edges": [50.0],
+                                                                  "shares": [0.4, 0.6], "null_share": 0.0}}}}
+    score_batch(warehouse, transactions, DAY, model, threshold=0.5)
+    score_batch(warehouse, transactions, DAY, model, threshold=0.5)  # a rerun keeps one record
+    assert load_reference(warehouse, "transactions", "v3") == model.documents["reference.json"]
+    assert warehouse.fetchall("SELECT count(*) FROM monitoring.model_reference") == [(1,)]
+    score_batch(warehouse, transactions, DAY, FakeModel("v4"), threshold=0.5)  # no reference: nothing recorded
+    assert load_reference(warehouse, "transactions", "v4") is None

@@ -43,6 +43,11 @@ def test_train_and_register_writes_complete_artifacts(warehouse, cfg, s3, bucket
     assert 0.5 < metrics["holdout"]["roc_auc"] <= 1.0 and len(metrics["holdout"]["calibration"]) == 10
     env = _doc(s3, bucket, prefix + "environment.json")
     assert env["code_revision"] == "abc1234" and env["libraries"]["lightgbm"] == "4.7.0"
+    reference = _doc(s3, bucket, prefix + "reference.json")  # what production batches are compared with
+    assert reference["training_cutoff"] == "2026-03-31" and reference["rows"] == len(run.training_set.train)
+    assert set(reference["features"]) == set(cfg.feature_names)
+    assert reference["features"]["channel"]["levels"] == ["atm", "ecom", "pos"]
+    assert len(reference["features"]["amount"]["edges"]) == 9
 
     row = reg.get_version("v1")
     assert row["code_revision"] == "abc1234" and row["cutoff"] == "2026-03-31" and row["dataset"] == "transactions"
