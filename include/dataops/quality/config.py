@@ -29,19 +29,22 @@ from dataops.spc import MetricConfig
 KINDS = ("row_count", "null_rate", "duplicate_key_rate", "quarantine_rate", "log_mean", "log_std",
          "category_share", "score_mean", "score_flag_rate", "lateness_days", "feature_psi", "invalid_features",
          "invalid_scores", "model_age_days", "outcome_precision_at_k", "outcome_recall_at_fpr",
-         "outcome_average_precision")
+         "outcome_average_precision", "hours_since_landed", "hours_since_scored")
 #: kinds judged by fixed ``limits`` (``warning`` / ``critical``), not by SPC: no baseline needed to be wrong
-LIMIT_KINDS = ("invalid_features", "invalid_scores", "model_age_days")
+LIMIT_KINDS = ("invalid_features", "invalid_scores", "model_age_days", "hours_since_landed", "hours_since_scored")
 #: kinds about the scoring model: measured after scoring only (``stage: post_score``)
-MODEL_KINDS = ("feature_psi", *LIMIT_KINDS)
-STAGES = ("batch", "post_score", "outcome")
+MODEL_KINDS = ("feature_psi", "invalid_features", "invalid_scores", "model_age_days")
+#: kinds measured by the data-freshness check (``stage: freshness``; dataops.monitoring.freshness)
+FRESHNESS_KINDS = ("hours_since_landed", "hours_since_scored")
+STAGES = ("batch", "post_score", "outcome", "freshness")
 #: kinds measured on a scoring day whose labels have matured (``stage: outcome``; dataops.monitoring.outcomes)
 OUTCOME_KINDS = ("outcome_precision_at_k", "outcome_recall_at_fpr", "outcome_average_precision")
 #: what a metric watches, by kind (the DataOps view groups its tiles so); any other kind watches the batch data
 FAMILIES = {"score_mean": "scores", "score_flag_rate": "scores", "feature_psi": "feature drift",
             "invalid_features": "numerical stability", "invalid_scores": "numerical stability",
             "model_age_days": "staleness", "outcome_precision_at_k": "outcome quality",
-            "outcome_recall_at_fpr": "outcome quality", "outcome_average_precision": "outcome quality"}
+            "outcome_recall_at_fpr": "outcome quality", "outcome_average_precision": "outcome quality",
+            "hours_since_landed": "staleness", "hours_since_scored": "staleness"}
 DATA_FAMILY = "batch data"
 #: who a metric's alert goes to: the dataset's ``alert_recipients`` or operations (``DATAOPS_OPS_RECIPIENTS``)
 AUDIENCES = ("analysts", "operations")
@@ -63,8 +66,8 @@ class MetricSpec:
     :param column: measured column (None for table-level metrics).
     :param value: category value (``category_share``; ``other`` means every unlisted value).
     :param values: the listed values of the categorical column (``category_share``).
-    :param stage: ``batch`` (the quality gate), ``post_score`` (after scoring) or ``outcome`` (a scoring day
-        whose labels matured).
+    :param stage: ``batch`` (the quality gate), ``post_score`` (after scoring), ``outcome`` (a scoring day
+        whose labels matured) or ``freshness`` (the data-freshness check).
     :param spc: SPC settings.
     :param source: landed source measured (None: the configuration's main ``source``).
     :param since: start column of ``lateness_days`` (days from ``since`` to ``column``).
@@ -204,6 +207,9 @@ def _expand(key: str, raw: dict, defaults: dict, overrides: dict, dataset: str) 
         spc_raw["baseline_window"] = max(spc_raw["baseline_window"], spc_raw["min_baseline_points"])
     if kind in MODEL_KINDS and stage != "post_score":
         raise ValueError(f"quality metric {key!r}: {kind} measures the scoring model, it needs stage: post_score")
+    if (kind in FRESHNESS_KINDS) != (stage == "freshness"):
+        raise ValueError(f"quality metric {key!r}: the freshness kinds {FRESHNESS_KINDS} and only they have "
+                         f"stage: freshness (got kind {kind}, stage {stage})")
     if (kind in OUTCOME_KINDS) != (stage == "outcome"):
         raise ValueError(f"quality metric {key!r}: the outcome kinds {OUTCOME_KINDS} and only they have "
                          f"stage: outcome (got kind {kind}, stage {stage})")

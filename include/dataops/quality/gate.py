@@ -123,15 +123,16 @@ def run_gate(location: Warehouse | WarehouseLocation | str, dataset: str, batch_
              run_id: str | None = None, stage: str = "batch", config: QualityConfig | None = None,
              run_gx: bool = True, docs_dir: str | Path | None = None, gx_project_dir: str | Path | None = None,
              raw_schema: str = "raw", threshold: float | None = None, alert: Callable[..., dict] | None = None,
-             links: dict[str, str] | None = None) -> GateResult:
+             links: dict[str, str] | None = None, freshness: Any = None) -> GateResult:
     """Judge one batch of a dataset; never raises for a data verdict (the caller decides to fail).
 
     :param location: the warehouse (a :class:`~dataops.warehouse.Warehouse`, its location or URL).
     :param dataset: dataset name.
     :param batch_date: ``YYYY-MM-DD``.
     :param run_id: pipeline run recorded with the points.
-    :param stage: ``batch`` (quality step), ``post_score`` (after scoring: score and model metrics, no GX) or
-        ``outcome`` (``batch_date`` is a scoring day whose labels matured: the champion's outcome, no GX).
+    :param stage: ``batch`` (quality step), ``post_score`` (after scoring: score and model metrics, no GX),
+        ``outcome`` (``batch_date`` is a scoring day whose labels matured: the champion's outcome, no GX) or
+        ``freshness`` (``batch_date`` is the check's date: hours since the last landed batch and scoring).
     :param config: quality configuration (default: ``expectations/metrics/<dataset>.yaml``).
     :param run_gx: run the GX checkpoint (stage ``batch`` only).
     :param docs_dir: Data Docs folder (default ``$DATAOPS_REPORTS_DIR/data_docs``).
@@ -141,6 +142,7 @@ def run_gate(location: Warehouse | WarehouseLocation | str, dataset: str, batch_
     :param alert: called as ``alert(evaluations=..., series=..., links=...)`` with every metric's evaluation
         (the operator binds :func:`dataops.alerts.dispatch_alerts` to it); its exceptions are logged only.
     :param links: extra links for the alert (e.g. ``{"task": url}``); ``data_docs`` is added.
+    :param freshness: stage ``freshness`` only: the :class:`~dataops.monitoring.freshness.Freshness` measured.
     """
     from dataops.datasets import load_dataset
 
@@ -150,16 +152,8 @@ def run_gate(location: Warehouse | WarehouseLocation | str, dataset: str, batch_
     warehouse = open_warehouse(location)
     ensure_tables(warehouse)
     specs = cfg.stage(stage)
-    notes: list[str] = []
-    if stage == "batch":
-        values, facts = _measure_batch(warehouse, cfg, ds_cfg, batch_date, raw_schema)
-        fixed = [contract_evaluation(batch_date, facts)]
-    elif stage == "outcome":  # batch_date is the scoring day whose labels matured
-        from dataops.monitoring.outcomes import measure_outcomes
-
-        values, fixed = measure_outcomes(warehouse, specs, ds_cfg, batch_date), []
-    else:
-        values, fixed, notes = _measure_scores(warehouse, cfg, ds_cfg, batch_date, threshold, specs)
+    values, fixed, notes = _measure(warehouse, cfg, ds_cfg, stage, batch_date, specs, raw_schema=raw_schema,
+                                    threshold=threshold, freshness=freshness)
     history = load_history(warehouse, dataset, [s.name for s in specs], before=day)
     evs = _evaluate(specs, values, history, day)
     statuses = write_points(warehouse, dataset, batch_date, _history_rows(values, evs, fixed), run_id)
@@ -180,6 +174,26 @@ def run_gate(location: Warehouse | WarehouseLocation | str, dataset: str, batch_
         _alert(result, alert, all_evs, series, links)
     result.paths["result"] = str(_save(result, docs.parent / "quality"))
     return result
+
+
+def _measure(warehouse: Warehouse, cfg: QualityConfig, ds_cfg: Any, stage: str, batch_date: str,
+             specs: list[MetricSpec], *, raw_schema: str, threshold: float | None, freshness: Any
+             ) -> tuple[list[MetricValue], list[dict[str, Any]], list[str]]:
+    """Stage 1: the values SPC judges, the fixed-limit evaluations and notes for the alert, by stage."""
+    if stage == "batch":
+        values, facts = _measure_batch(warehouse, cfg, ds_cfg, batch_date, raw_schema)
+        return values, [contract_evaluation(batch_date, facts)], []
+    if stage == "freshness":  # batch_date is the check's date; the caller measured the bucket and tables
+        from dataops.monitoring.freshness import freshness_evaluations
+
+        if freshness is None:
+            raise ValueError("the freshness stage judges what the caller measured: pass freshness=")
+        return [], freshness_evaluations(specs, freshness, batch_date), []
+    if stage == "outcome":  # batch_date is the scoring day whose labels matured
+        from dataops.monitoring.outcomes import measure_outcomes
+
+        return measure_outcomes(warehouse, specs, ds_cfg, batch_date), [], []
+    return _measure_scores(warehouse, cfg, ds_cfg, batch_date, threshold, specs)
 
 
 def _measure_batch(warehouse: Warehouse, cfg: QualityConfig, ds_cfg: Any, batch_date: str, raw_schema: str

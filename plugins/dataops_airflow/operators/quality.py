@@ -46,7 +46,9 @@ class QualityGateOperator(BaseOperator):
     Returns the small JSON :class:`~dataops.quality.result.GateResult` for XCom.
 
     :param dataset: dataset name.
-    :param stage: ``batch`` (before scoring) or ``post_score`` (score metrics after scoring).
+    :param stage: ``batch`` (before scoring), ``post_score`` (score and model metrics after scoring), ``outcome``
+        (``batch_date``: a scoring day whose labels matured) or ``freshness`` (the landing bucket and the last
+        scoring, as of the run's logical time).
     :param batch_date: ``YYYY-MM-DD`` (templated; default ``{{ ds }}``).
     :param run_gx: run the GX checkpoint (stage ``batch``).
     :param alert: send the alert e-mail.
@@ -128,6 +130,24 @@ class QualityGateOperator(BaseOperator):
             uploaded = store.publish(reports_dir(), since)
             self.log.info("published %d report files to s3://%s/%s", len(uploaded), bucket, S3_PREFIX)
 
+    def _freshness(self, context, location):
+        """Stage ``freshness``: the landing bucket (``aws_conn_id``) and the warehouse as of the run's logical
+        time (a rerun of the check measures the same instant)."""
+        from datetime import UTC, datetime
+
+        from dataops import settings
+        from dataops.datasets import load_dataset
+        from dataops.monitoring.freshness import check_freshness
+        from dataops.warehouse import open_warehouse
+        from dataops_airflow.hooks.landing_s3 import landing_s3_client
+
+        checked_at = context.get("logical_date") or datetime.now(UTC)
+        found = check_freshness(landing_s3_client(self.aws_conn_id), settings.landing_bucket(),
+                                open_warehouse(location), load_dataset(self.dataset), checked_at)
+        self.log.info("as of %s: newest batch %s landed at %s; champion last scored at %s", found.checked_at,
+                      found.landed_batch, found.landed_at, found.scored_at)
+        return found
+
     def execute(self, context) -> dict:
         import time
 
@@ -138,9 +158,10 @@ class QualityGateOperator(BaseOperator):
         ti = context["ti"]
         task_url = getattr(ti, "log_url", None) or ""
         started = time.time() - 1  # file times may be rounded down to the second
+        freshness = self._freshness(context, location) if self.stage == "freshness" else None
         result = run_gate(location, self.dataset, self.batch_date, run_id=ti.run_id, stage=self.stage,
                           run_gx=self.run_gx, alert=self._alert_function(context, location) if self.alert else None,
-                          links={"task": task_url})
+                          links={"task": task_url}, freshness=freshness)
         self._publish_reports(started)
         docs = result.paths.get("data_docs")
         if docs:
