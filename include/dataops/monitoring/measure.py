@@ -4,7 +4,9 @@
   the model version that scored the batch as champion; judged with SPC like every metric (no value, hence
   ``learning``, when that version was trained without a reference);
 - kind ``invalid_features`` / ``invalid_scores``: non-finite or out-of-range values, judged by fixed limits;
-- kind ``model_age_days``: days from the champion's training cutoff to the batch, judged by fixed limits.
+- kind ``model_age_days``: days from the champion's training cutoff to the batch, judged by fixed limits;
+- kind ``training_serving_skew``: the sample of scored rows rebuilt through the training-set path, differences
+  counted (:mod:`dataops.monitoring.skew`), judged by fixed limits.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataops.quality.config import MetricSpec
 from dataops.quality.metrics import MetricValue
 
 DRIFT_KIND = "feature_psi"
-LIMIT_KINDS = ("invalid_features", "invalid_scores", "model_age_days")
+LIMIT_KINDS = ("invalid_features", "invalid_scores", "model_age_days", "training_serving_skew")
 KINDS = (DRIFT_KIND, *LIMIT_KINDS)
 
 
@@ -71,6 +73,18 @@ def _age_evaluation(m: MetricSpec, batch_date: str, reference: dict | None, vers
                                         "was promoted")
 
 
+def _skew_evaluation(m: MetricSpec, batch_date: str, warehouse: Any, ds_cfg: Any) -> dict[str, Any] | None:
+    from dataops.monitoring.skew import compare_sample
+
+    skew = compare_sample(warehouse, ds_cfg, batch_date)
+    if skew is None:
+        return None  # nothing sampled (an old scoring run, a partitioned scoring)
+    return limit_evaluation(m.name, batch_date, float(skew.total), warning=m.limits[0], critical=m.limits[1],
+                            n=skew.rows, description=f"{skew.total} feature value(s) of {skew.rows} sampled rows "
+                                                     f"differ between scoring and the training-set path: "
+                                                     f"{skew.describe()}")
+
+
 def limit_evaluations(warehouse: Any, specs: list[MetricSpec], ds_cfg: Any, batch_date: str,
                       reference: dict | None, version: str | None) -> list[dict[str, Any]]:
     """The fixed-limit evaluations of the configured ``invalid_*`` and ``model_age_days`` metrics."""
@@ -82,6 +96,10 @@ def limit_evaluations(warehouse: Any, specs: list[MetricSpec], ds_cfg: Any, batc
         elif m.kind == "invalid_scores":
             out.append(_stability_evaluation(m, batch_date, score_stability(warehouse, ds_cfg.name, batch_date),
                                              "score"))
+        elif m.kind == "training_serving_skew":
+            ev = _skew_evaluation(m, batch_date, warehouse, ds_cfg)
+            if ev is not None:
+                out.append(ev)
         elif m.kind == "model_age_days":
             ev = _age_evaluation(m, batch_date, reference, version)
             if ev is not None:

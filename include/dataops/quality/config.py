@@ -29,11 +29,12 @@ from dataops.spc import MetricConfig
 KINDS = ("row_count", "null_rate", "duplicate_key_rate", "quarantine_rate", "log_mean", "log_std",
          "category_share", "score_mean", "score_flag_rate", "lateness_days", "feature_psi", "invalid_features",
          "invalid_scores", "model_age_days", "outcome_precision_at_k", "outcome_recall_at_fpr",
-         "outcome_average_precision", "hours_since_landed", "hours_since_scored")
+         "outcome_average_precision", "hours_since_landed", "hours_since_scored", "training_serving_skew")
 #: kinds judged by fixed ``limits`` (``warning`` / ``critical``), not by SPC: no baseline needed to be wrong
-LIMIT_KINDS = ("invalid_features", "invalid_scores", "model_age_days", "hours_since_landed", "hours_since_scored")
+LIMIT_KINDS = ("invalid_features", "invalid_scores", "model_age_days", "hours_since_landed", "hours_since_scored",
+               "training_serving_skew")
 #: kinds about the scoring model: measured after scoring only (``stage: post_score``)
-MODEL_KINDS = ("feature_psi", "invalid_features", "invalid_scores", "model_age_days")
+MODEL_KINDS = ("feature_psi", "invalid_features", "invalid_scores", "model_age_days", "training_serving_skew")
 #: kinds measured by the data-freshness check (``stage: freshness``; dataops.monitoring.freshness)
 FRESHNESS_KINDS = ("hours_since_landed", "hours_since_scored")
 STAGES = ("batch", "post_score", "outcome", "freshness")
@@ -44,7 +45,8 @@ FAMILIES = {"score_mean": "scores", "score_flag_rate": "scores", "feature_psi": 
             "invalid_features": "numerical stability", "invalid_scores": "numerical stability",
             "model_age_days": "staleness", "outcome_precision_at_k": "outcome quality",
             "outcome_recall_at_fpr": "outcome quality", "outcome_average_precision": "outcome quality",
-            "hours_since_landed": "staleness", "hours_since_scored": "staleness"}
+            "hours_since_landed": "staleness", "hours_since_scored": "staleness",
+            "training_serving_skew": "training/serving skew"}
 DATA_FAMILY = "batch data"
 #: who a metric's alert goes to: the dataset's ``alert_recipients`` or operations (``DATAOPS_OPS_RECIPIENTS``)
 AUDIENCES = ("analysts", "operations")

@@ -85,6 +85,16 @@ def _record_reference(warehouse: Warehouse, dataset: str, model) -> None:
     record_reference(warehouse, dataset, model.version, reference)
 
 
+def _sample_keeper(id_column: str, model, role: str, part: tuple[int, int] | None):
+    """What the champion received for a sample of the batch (training/serving skew, :mod:`dataops.monitoring`);
+    None for a shadow model or one hash partition of a batch (its sample would be partial)."""
+    if role != "champion" or part is not None:
+        return None
+    from dataops.monitoring.skew import SampleKeeper
+
+    return SampleKeeper(id_column, list(model.features))
+
+
 def score_batch(location: Warehouse | WarehouseLocation, dataset: DatasetConfig, batch_date: str, model, *,
                 role: str = "champion", threshold: float | None = None, chunk_size: int = 100_000,
                 part: tuple[int, int] | None = None) -> ScoreReport:
@@ -108,9 +118,12 @@ def score_batch(location: Warehouse | WarehouseLocation, dataset: DatasetConfig,
     ensure_predictions(warehouse, dataset.name)
     scored_at = datetime.now(UTC).replace(tzinfo=None)
     rows = flagged = chunks = 0
+    keeper = _sample_keeper(idc, model, role, part)
     with warehouse.staging() as staging:
         staging.execute("CREATE OR REPLACE TEMP TABLE scored (id VARCHAR, score DOUBLE)")
         for frame in warehouse.stream(features, [batch_date], batch_size=chunk_size):
+            if keeper is not None:
+                keeper.add(frame)
             scores = np.asarray(model.predict_proba(frame), dtype=np.float64)
             staging.register("scored_chunk", pa.table({"id": frame[idc].astype(str).to_numpy(), "score": scores}))
             staging.execute("INSERT INTO scored SELECT id, score FROM scored_chunk")
@@ -127,6 +140,10 @@ def score_batch(location: Warehouse | WarehouseLocation, dataset: DatasetConfig,
                               "CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS TIMESTAMP) FROM scored",
                               [dataset.name, batch_date, threshold, model.version, role, scored_at])])
     _record_reference(warehouse, dataset.name, model)
+    if keeper is not None:
+        from dataops.monitoring.skew import record_sample
+
+        record_sample(warehouse, dataset.name, batch_date, model.version, keeper)
     report = ScoreReport(batch_date, role, model.version, rows, flagged, chunks)
     log.info("scored %s rows of %s %s with %s %s in %s chunks: %s at or above %.3f", rows, dataset.name,
              batch_date, role, model.version, chunks, flagged, threshold)

@@ -132,7 +132,8 @@ def _table(name: str) -> str:
 
 
 def load_labelled_rows(conn: Any, cfg: Any, start: datetime, matured_before: datetime, knowledge_time: datetime,
-                       extra_columns: Sequence[str] = (), label_column: str = "label") -> pd.DataFrame:
+                       extra_columns: Sequence[str] = (), label_column: str = "label",
+                       ids: Sequence[str] | None = None) -> pd.DataFrame:
     """Feature rows with ``start <= tx_ts < matured_before`` and their label as known at ``knowledge_time``.
 
     :param conn: warehouse: duckdb connection, SQLAlchemy engine or connection.
@@ -142,6 +143,7 @@ def load_labelled_rows(conn: Any, cfg: Any, start: datetime, matured_before: dat
     :param knowledge_time: chargebacks with ``reported_at`` before this are known.
     :param extra_columns: more feature-table columns to return (e.g. slice columns).
     :param label_column: name of the 0/1 label column.
+    :param ids: only these ids (the training/serving skew check rebuilds a sample of scored rows this way).
     """
     cb = cfg.sources["chargebacks"] if "chargebacks" in cfg.sources else None
     cb_table = _table(cb.raw_table if cb else "raw.chargebacks")
@@ -156,8 +158,12 @@ def load_labelled_rows(conn: Any, cfg: Any, start: datetime, matured_before: dat
         f"AND c.reported_at < :knowledge_time) THEN 1 ELSE 0 END AS {label_column} "
         f"FROM {_table(cfg.feature_table)} f WHERE f.tx_ts >= :start AND f.tx_ts < :matured_before"
     )
-    frame = _read_frame(conn, sql, {"start": start, "matured_before": matured_before,
-                                    "knowledge_time": knowledge_time})
+    params: dict[str, Any] = {"start": start, "matured_before": matured_before, "knowledge_time": knowledge_time}
+    if ids is not None:
+        marks = ", ".join(f":id{i}" for i in range(len(ids)))
+        sql += f" AND CAST(f.{cfg.id_column} AS VARCHAR) IN ({marks or 'NULL'})"
+        params.update({f"id{i}": str(v) for i, v in enumerate(ids)})
+    frame = _read_frame(conn, sql, params)
     frame["tx_ts"] = pd.to_datetime(frame["tx_ts"]).astype("datetime64[us]")
     frame["batch_date"] = pd.to_datetime(frame["batch_date"]).dt.date
     frame[label_column] = frame[label_column].astype("int64")

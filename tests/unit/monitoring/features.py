@@ -73,11 +73,15 @@ def write_dataset_batch(warehouse, day: str, data: pd.DataFrame) -> None:
              for c in columns}
     with warehouse.connect() as con, transaction(con):
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-        con.execute(f"CREATE TABLE IF NOT EXISTS {FEATURES} (tx_id VARCHAR, batch_date DATE, "
+        con.execute(f"CREATE TABLE IF NOT EXISTS {FEATURES} (tx_id VARCHAR, batch_date DATE, tx_ts TIMESTAMP, "
                     f"{', '.join(f'{c} {types[c]}' for c in columns)})")
+        con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+        con.execute("CREATE TABLE IF NOT EXISTS raw.chargebacks (tx_id VARCHAR, tx_ts TIMESTAMP, "
+                    "reported_at TIMESTAMP, reason_code VARCHAR, batch_date DATE)")
         con.execute(f"DELETE FROM {FEATURES} WHERE batch_date = CAST(? AS DATE)", [day])
         marks = ", ".join("?" for _ in columns)
-        con.executemany(f"INSERT INTO {FEATURES} (tx_id, batch_date, {', '.join(columns)}) "
-                        f"VALUES (?, CAST(? AS DATE), {marks})",
-                        [(f"{day}-{i}", day, *(v if isinstance(v, str) or v is None else float(v) for v in row))
+        con.executemany(f"INSERT INTO {FEATURES} (tx_id, batch_date, tx_ts, {', '.join(columns)}) "
+                        f"VALUES (?, CAST(? AS DATE), CAST(? AS TIMESTAMP), {marks})",
+                        [(f"{day}-{i}", day, f"{day} {i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}",
+                          *(v if isinstance(v, str) or v is None else float(v) for v in row))
                          for i, row in enumerate(data.itertuples(index=False))])
