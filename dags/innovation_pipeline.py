@@ -29,7 +29,7 @@ the outcomes themselves).
 | task | what it does |
 |---|---|
 | `review_shadow_challenger` | if a challenger has been scoring in shadow for the `shadow_days` recorded when its shadow started and the labels of those batches have matured, judges it against the champion on exactly those batches (one decision per shadow period), promotes it or records the rejection, and removes `shadow`; emits `{champion}` only when it promoted (skipped otherwise) |
-| `plan_training` | picks the cutoff (the run's data interval end), the train / validation / holdout windows and the batch dates the quality gate marked `out_of_control` or `known_bad` (left out unless `keep_excluded`) |
+| `plan_training` | picks the cutoff (the `cutoff` param, else `DATAOPS_INNOVATION_CUTOFF`, else the run's data interval end), the train / validation / holdout windows and the batch dates the quality gate marked `out_of_control` or `known_bad` (left out unless `keep_excluded`) |
 | `train_challenger` | LightGBM on labels matured by the cutoff, registered under this run's key (a retry reuses it); in-process here, `python -m dataops train` in the project's image through `DockerOperator` in production (`DATAOPS_TRAINING_RUNNER=docker`) |
 | `evaluate_challenger` | champion and challenger scored on the same out-of-time holdout; paired bootstrap CI of the gain; report (metrics, slices, PR curve, calibration) next to the challenger's artifacts, one per decision — its "Evaluation report" extra link opens it |
 | `needs_approval` | when the dataset requires a human approval (`promotion.require_approval` in its YAML, `DATAOPS_REQUIRE_APPROVAL` for a whole deployment, or the run's `require_approval` param) and the rule says promote: on to `approve_promotion`; otherwise straight to `promote_or_reject` |
@@ -158,10 +158,12 @@ def build_innovation_pipeline(cfg: DatasetConfig):
         @task(trigger_rule="none_failed", pool=WAREHOUSE_POOL,
               doc_md="Cutoff, windows, LightGBM overrides and the quality gate's excluded batch dates (small JSON).")
         def plan_training(params=None, data_interval_end=None) -> dict:
+            from dataops import settings
             from dataops.training.plan import plan_training_run
             from dataops_airflow.hooks import WarehouseHook
 
-            cutoff = params.get("cutoff") or data_interval_end.date().isoformat()
+            cutoff = (params.get("cutoff") or settings.get("DATAOPS_INNOVATION_CUTOFF")
+                      or data_interval_end.date().isoformat())
             plan = plan_training_run(WarehouseHook().get_location(), dataset, cutoff=cutoff,
                                      keep_excluded=params["keep_excluded"])
             return {**plan, "train_days": params["train_days"], "valid_days": params["valid_days"],

@@ -86,6 +86,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "`[api] base_url`): the base of every report link (Data Docs, evaluation report, e-mails)"),
     Setting("DATAOPS_REQUIRE_APPROVAL", "", "`true`/`false`: overrides every dataset's `promotion.require_approval` "
             "(a human approves each promotion; on in docker-compose.yaml); empty: the dataset's setting"),
+    Setting("DATAOPS_INNOVATION_CUTOFF", "", "knowledge date (YYYY-MM-DD) of Innovation Pipeline runs that do not "
+            "give one; empty: the run's data interval end. The end-to-end tests pin it to their simulated data"),
     Setting("DATAOPS_APPROVAL_TIMEOUT", "259200", "seconds a promotion waits for its approval before it is "
             "rejected (read at DAG parse time)"),
     Setting("DATAOPS_RETRY_DELAY", "", "seconds before a failed Value or Innovation Pipeline task is retried "

@@ -123,6 +123,14 @@ class Scenario:
         return self.fault_days.get(i)
 
     @property
+    def innovation_cutoff(self) -> str:
+        """The Innovation Pipeline's knowledge date (``DATAOPS_INNOVATION_CUTOFF``), three days after the first
+        champion's. Its scheduled run would otherwise train up to the latest Monday 04:00 UTC, 0 to 6 days after
+        that cutoff depending on the weekday the tests run on: on a Monday morning the challenger's holdout week
+        missed the average-precision floor (0.035 < 0.10) and nothing was promoted."""
+        return self.day(HISTORY_DAYS + 3)
+
+    @property
     def late_day(self) -> str:
         return self.day(self.days - 1)
 

@@ -71,7 +71,8 @@ def e2e(tmp_path_factory, browser):
     settings = StackSettings(state=state, s3_port=free_port(), smtp_port=free_port(), api_port=free_port())
     scenario = Scenario(state=state, fault_days=EMBEDDED_FAULT_DAYS)
     t0 = time.monotonic()
-    env_patch = mock.patch.dict(os.environ, {**E2E_ENV, "DATAOPS_STATE_DIR": str(state)})
+    env_patch = mock.patch.dict(os.environ, {**E2E_ENV, "DATAOPS_STATE_DIR": str(state),
+                                             "DATAOPS_INNOVATION_CUTOFF": scenario.innovation_cutoff})
     env_patch.start()
     os.environ.pop("DATAOPS_WAREHOUSE_URL", None)
     api = None

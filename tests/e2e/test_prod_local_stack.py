@@ -85,7 +85,8 @@ def e2e(prod_settings):
         # the services first (S3 for landing), then the history, then Airflow
         tmp = s.state / "tmp"  # the workers' temporary files, where the chaos thread sees a download begin
         tmp.mkdir()
-        env = prod_local.up(s, extra_env={**E2E_ENV, "TMPDIR": str(tmp)})
+        env = prod_local.up(s, extra_env={**E2E_ENV, "TMPDIR": str(tmp),
+                                          "DATAOPS_INNOVATION_CUTOFF": scenario.innovation_cutoff})
         scenario.prepare(env, land=(0, scenario.days - 1), history=True)
         prepared = time.monotonic() - t0
         api = connect_api(types.SimpleNamespace(stack=s), timeout=300)
