@@ -88,6 +88,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "(a human approves each promotion; on in docker-compose.yaml); empty: the dataset's setting"),
     Setting("DATAOPS_INNOVATION_CUTOFF", "", "knowledge date (YYYY-MM-DD) of Innovation Pipeline runs that do not "
             "give one; empty: the run's data interval end. The end-to-end tests pin it to their simulated data"),
+    Setting("DATAOPS_PROMOTION_RULE", "", "YAML file of the Innovation Pipeline's promotion rule (floors, min_delta, "
+            "...: the keys of dataops.evaluation.rule.PromotionRule); empty: the defaults"),
     Setting("DATAOPS_APPROVAL_TIMEOUT", "259200", "seconds a promotion waits for its approval before it is "
             "rejected (read at DAG parse time)"),
     Setting("DATAOPS_RETRY_DELAY", "", "seconds before a failed Value or Innovation Pipeline task is retried "

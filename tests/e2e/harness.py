@@ -130,6 +130,15 @@ class Scenario:
         missed the average-precision floor (0.035 < 0.10) and nothing was promoted."""
         return self.day(HISTORY_DAYS + 3)
 
+    def promotion_rule(self) -> str:
+        """``DATAOPS_PROMOTION_RULE`` of the scenario: the default rule without the average-precision floor.
+        A day here has 400 transactions and a handful of frauds: a 7-day holdout's AP swings with the calendar
+        (0.025 and 0.035 on a Monday, above the 0.10 floor on the days before), while the paired bootstrap still
+        shows the challenger better. The tests are about the pipeline, not about the floor."""
+        path = self.state / "promotion_rule.yaml"
+        path.write_text("floors: {roc_auc: 0.70}\n")
+        return str(path)
+
     @property
     def late_day(self) -> str:
         return self.day(self.days - 1)

@@ -72,7 +72,8 @@ def e2e(tmp_path_factory, browser):
     scenario = Scenario(state=state, fault_days=EMBEDDED_FAULT_DAYS)
     t0 = time.monotonic()
     env_patch = mock.patch.dict(os.environ, {**E2E_ENV, "DATAOPS_STATE_DIR": str(state),
-                                             "DATAOPS_INNOVATION_CUTOFF": scenario.innovation_cutoff})
+                                             "DATAOPS_INNOVATION_CUTOFF": scenario.innovation_cutoff,
+                                             "DATAOPS_PROMOTION_RULE": scenario.promotion_rule()})
     env_patch.start()
     os.environ.pop("DATAOPS_WAREHOUSE_URL", None)
     api = None

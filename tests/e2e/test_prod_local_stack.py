@@ -86,7 +86,8 @@ def e2e(prod_settings):
         tmp = s.state / "tmp"  # the workers' temporary files, where the chaos thread sees a download begin
         tmp.mkdir()
         env = prod_local.up(s, extra_env={**E2E_ENV, "TMPDIR": str(tmp),
-                                          "DATAOPS_INNOVATION_CUTOFF": scenario.innovation_cutoff})
+                                          "DATAOPS_INNOVATION_CUTOFF": scenario.innovation_cutoff,
+                                          "DATAOPS_PROMOTION_RULE": scenario.promotion_rule()})
         scenario.prepare(env, land=(0, scenario.days - 1), history=True)
         prepared = time.monotonic() - t0
         api = connect_api(types.SimpleNamespace(stack=s), timeout=300)

@@ -76,6 +76,15 @@ def _add_notes(decision: Decision, info: dict, champion: LoadedModel | None, hol
         decision.note("champion overlap", note)
 
 
+def deployment_rule() -> PromotionRule:
+    """The promotion rule of this deployment: the YAML file ``DATAOPS_PROMOTION_RULE`` names (keys of
+    :class:`PromotionRule`, as ``python -m dataops evaluate --rule`` takes), else the defaults."""
+    from dataops import settings
+
+    path = settings.get("DATAOPS_PROMOTION_RULE")
+    return PromotionRule.from_yaml(path) if path else PromotionRule()
+
+
 def decide(registry: ModelRegistry, challenger_version: str, *, holdout: pd.DataFrame | None = None,
            warehouse: Any = None, cfg: Any = None, rule: PromotionRule | None = None,
            eval_config: EvaluationConfig | None = None, actor: str = "pipeline", champion_alias: str = "champion",
@@ -94,7 +103,7 @@ def decide(registry: ModelRegistry, challenger_version: str, *, holdout: pd.Data
     :param holdout: labelled holdout rows; None rebuilds it from ``warehouse``.
     :param warehouse: warehouse connection/engine (needed when ``holdout`` is None).
     :param cfg: dataset config (default: the challenger's dataset).
-    :param rule: promotion rule (defaults if None).
+    :param rule: promotion rule (default: :func:`deployment_rule`).
     :param eval_config: what to measure (defaults if None).
     :param actor: recorded on the decision.
     :param champion_alias: alias of the incumbent.
@@ -105,7 +114,7 @@ def decide(registry: ModelRegistry, challenger_version: str, *, holdout: pd.Data
     earlier = registry.decision_for_run(run_key) if run_key is not None else None
     if earlier is not None:
         return Decision.from_record(earlier)
-    rule = rule or PromotionRule()
+    rule = rule or deployment_rule()
     eval_config = eval_config or EvaluationConfig()
     challenger = registry.load_version(challenger_version)
     champion_version = registry.get_alias_version(champion_alias)
