@@ -18,7 +18,7 @@ import json
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -193,8 +193,15 @@ def _assert_metric_history_keyed_by_dataset(con) -> None:
     assert not {m for m in metrics["payments"] if "amount" in m or m.startswith(("channel", "mcc", "chargebacks"))}
     assert "value_log_mean" not in metrics["transactions"] and "amount_log_mean" in metrics["transactions"]
     days = dict(con.execute("SELECT dataset, count(DISTINCT batch_date) FROM quality.metric_history "
-                            "GROUP BY dataset").fetchall())
+                            "WHERE metric NOT LIKE 'outcome_%' GROUP BY dataset").fetchall())
     assert days == {"transactions": len(DAYS), "payments": len(DAYS)}
+    # the outcome of a scoring day is recorded on that day, label_maturity_days before the run (payments has none)
+    from dataops.datasets import load_dataset
+
+    maturity = load_dataset("transactions").label_maturity_days
+    outcome_days = {str(d) for (d,) in con.execute("SELECT DISTINCT batch_date FROM quality.metric_history "
+                                                    "WHERE metric LIKE 'outcome_%'").fetchall()}
+    assert outcome_days == {(date.fromisoformat(d) - timedelta(days=maturity)).isoformat() for d in DAYS}
 
 
 def _assert_predictions_keyed_by_dataset(con, payment_ids: dict[str, set[str]], pay_version: str) -> None:

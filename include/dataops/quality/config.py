@@ -42,11 +42,10 @@ STAGES = ("batch", "post_score", "outcome", "freshness")
 OUTCOME_KINDS = ("outcome_precision_at_k", "outcome_recall_at_fpr", "outcome_average_precision")
 #: what a metric watches, by kind (the DataOps view groups its tiles so); any other kind watches the batch data
 FAMILIES = {"score_mean": "scores", "score_flag_rate": "scores", "feature_psi": "feature drift",
-            "invalid_features": "numerical stability", "invalid_scores": "numerical stability",
-            "model_age_days": "staleness", "outcome_precision_at_k": "outcome quality",
-            "outcome_recall_at_fpr": "outcome quality", "outcome_average_precision": "outcome quality",
-            "hours_since_landed": "staleness", "hours_since_scored": "staleness",
-            "training_serving_skew": "training/serving skew"}
+            "training_serving_skew": "training/serving skew", "invalid_features": "numerical stability",
+            "invalid_scores": "numerical stability", "model_age_days": "staleness", "hours_since_landed": "staleness",
+            "hours_since_scored": "staleness", "outcome_precision_at_k": "outcome quality",
+            "outcome_recall_at_fpr": "outcome quality", "outcome_average_precision": "outcome quality"}
 DATA_FAMILY = "batch data"
 #: who a metric's alert goes to: the dataset's ``alert_recipients`` or operations (``DATAOPS_OPS_RECIPIENTS``)
 AUDIENCES = ("analysts", "operations")
@@ -91,8 +90,8 @@ class MetricSpec:
 
     @property
     def family(self) -> str:
-        """What the metric watches: ``batch data``, ``scores``, ``feature drift``, ``numerical stability``
-        or ``staleness``."""
+        """What the metric watches: ``batch data``, ``scores``, ``feature drift``, ``training/serving skew``,
+        ``numerical stability``, ``staleness`` or ``outcome quality``."""
         return FAMILIES.get(self.kind, DATA_FAMILY)
 
     @property
