@@ -88,12 +88,12 @@ def test_a_champion_whose_outcome_drops_is_flagged_below_its_centre_and_signals_
     from dataops.quality.drift import outcome_drift
     from dataops.quality.gate import run_gate
 
-    monkeypatch.setenv("DATAOPS_QUALITY_SPC_OVERRIDES", '{"min_baseline_points": 10}')
-    days = [(date(2026, 3, 1) + timedelta(days=i)).isoformat() for i in range(12)]
+    monkeypatch.setenv("DATAOPS_QUALITY_SPC_OVERRIDES", '{"min_baseline_points": 7}')
+    days = [(date(2026, 3, 1) + timedelta(days=i)).isoformat() for i in range(9)]
     for i, day in enumerate(days):
-        _scored_day(warehouse, day, seed=i, skill=1.0 if i < 11 else 0.0)  # the last day: the model lost it
+        _scored_day(warehouse, day, seed=i, skill=1.0 if i < 8 else 0.0)  # the last day: the model lost it
         result = run_gate(warehouse.location, "transactions", day, stage="outcome", docs_dir=tmp_path)
-        if i < 11:
+        if i < 8:
             assert not result.findings and outcome_drift(warehouse, "transactions", day) == [], (day, result.findings)
     flagged = {f["metric"] for f in result.findings}
     assert flagged and flagged <= {"outcome_precision_at_k", "outcome_recall_at_fpr", "outcome_average_precision"}
