@@ -31,6 +31,15 @@ def checked_name(value: object, what: str) -> str:
     return value
 
 
+def checked_table(qualified: object) -> str:
+    """``qualified`` when it is ``table`` or ``schema.table`` of plain names (:func:`checked_name` each part).
+
+    :raises ValueError: naming the part that is not a plain name.
+    """
+    schema, _, table = str(qualified).rpartition(".")
+    return ".".join([*([checked_name(schema, "schema")] if schema else []), checked_name(table, "table")])
+
+
 def checked_text(value: object, what: str, max_length: int = MAX_TEXT) -> str:
     """Free text a person wrote: any printable text (tabs and line breaks too), at most ``max_length``.
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dataops.identifiers import checked_name
+from dataops.identifiers import checked_name, checked_table
 
 FLOOR = 1e-4
 
@@ -113,7 +113,7 @@ def feature_drift(warehouse: Any, feature_table: str, batch_date: str, reference
         start = len(exprs)
         exprs += [*bins, f"count(*) FILTER (WHERE {col} IS NULL)"]
         layout[name] = (start, labels + ["missing"], ref)
-    row = warehouse.fetchone(f"SELECT {', '.join(exprs)} FROM {_table(feature_table)} "
+    row = warehouse.fetchone(f"SELECT {', '.join(exprs)} FROM {checked_table(feature_table)} "
                              "WHERE batch_date = CAST(? AS DATE)", [*params, batch_date])
     rows = int(row[0] or 0) if row else 0
     if rows == 0:
@@ -129,12 +129,6 @@ def feature_drift(warehouse: Any, feature_table: str, batch_date: str, reference
 
 
 def _drift(name: str, rows: int, labels: list[str], expected: list[float], actual: list[float]) -> FeatureDrift:
-    terms = [(max(a, FLOOR) - max(e, FLOOR)) * math.log(max(a, FLOOR) / max(e, FLOOR))
-             for e, a in zip(expected, actual, strict=True)]
+    terms = [psi([e], [a]) for e, a in zip(expected, actual, strict=True)]  # each bin's share of the PSI
     worst = max(range(len(terms)), key=terms.__getitem__)
-    return FeatureDrift(name, psi(expected, actual), rows, labels[worst], expected[worst], actual[worst])
-
-
-def _table(qualified: str) -> str:
-    schema, _, table = qualified.rpartition(".")
-    return ".".join([*([checked_name(schema, "schema")] if schema else []), checked_name(table, "table")])
+    return FeatureDrift(name, sum(terms), rows, labels[worst], expected[worst], actual[worst])

@@ -19,12 +19,11 @@ from dataops.monitoring.drift import feature_drift
 from dataops.monitoring.limits import limit_evaluation
 from dataops.monitoring.reference import load_reference
 from dataops.monitoring.stability import Stability, feature_stability, score_stability
-from dataops.quality.config import MetricSpec
+from dataops.quality.config import MODEL_KINDS, MetricSpec
 from dataops.quality.metrics import MetricValue
 
 DRIFT_KIND = "feature_psi"
-LIMIT_KINDS = ("invalid_features", "invalid_scores", "model_age_days", "training_serving_skew")
-KINDS = (DRIFT_KIND, *LIMIT_KINDS)
+KINDS = MODEL_KINDS  # the quality configuration's kinds measured after scoring
 
 
 def scoring_version(warehouse: Any, dataset: str, batch_date: str, role: str = "champion") -> str | None:

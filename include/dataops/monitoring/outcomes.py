@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from dataops.identifiers import checked_name
+from dataops.identifiers import checked_name, checked_table
 
 KINDS = {"outcome_precision_at_k": "precision_at_k", "outcome_recall_at_fpr": "recall_at_fpr",
          "outcome_average_precision": "average_precision"}
@@ -64,8 +64,7 @@ def labelled_scores(warehouse: Any, ds_cfg: Any, day: str, knowledge_time: datet
     cb = ds_cfg.sources.get("chargebacks")
     if cb is None or not warehouse.table_exists(PREDICTIONS) or not warehouse.table_exists(cb.raw_table):
         return np.empty(0), np.empty(0)
-    schema, _, table = cb.raw_table.partition(".")
-    labels = f"{checked_name(schema, 'schema')}.{checked_name(table, 'table')}"
+    labels = checked_table(cb.raw_table)
     rows = warehouse.fetchall(
         f"SELECT p.score, CASE WHEN EXISTS (SELECT 1 FROM {labels} c WHERE c.{checked_name(cb.key, 'key')} = p.id "
         f"AND c.reported_at < CAST(? AS TIMESTAMP)) THEN 1 ELSE 0 END FROM {PREDICTIONS} p "

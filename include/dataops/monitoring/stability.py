@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dataops.identifiers import checked_name
+from dataops.identifiers import checked_name, checked_table
 
 BIG = 1.7e308
 
@@ -62,10 +62,7 @@ def feature_stability(warehouse: Any, feature_table: str, batch_date: str, featu
                 exprs.append(f"count(*) FILTER (WHERE {col} {op} ? AND NOT {_nonfinite(col)})")
                 params.append(float(bound))
                 parts.append((f.name, f"{word} {bound:g}"))
-    schema, _, table = feature_table.rpartition(".")
-    qualified = f"{checked_name(schema, 'schema')}.{checked_name(table, 'table')}" if schema else \
-        checked_name(table, "table")
-    row = warehouse.fetchone(f"SELECT {', '.join(exprs)} FROM {qualified} WHERE batch_date = CAST(? AS DATE)",
+    row = warehouse.fetchone(f"SELECT {', '.join(exprs)} FROM {checked_table(feature_table)} WHERE batch_date = CAST(? AS DATE)",
                              [*params, batch_date])
     return _collect(int(row[0] or 0), parts, [int(c or 0) for c in row[1:]])
 
