@@ -21,6 +21,11 @@ check `make up` / the compose services are running.
 """
 
 
+def _day(ds: str | None, dag_run) -> str:
+    """The run's day: its logical date's, or for a run triggered without one (Airflow 3 allows it) the day it ran."""
+    return ds or dag_run.run_after.date().isoformat()
+
+
 @dag(
     dag_id="smoke_stack",
     schedule=None,
@@ -33,31 +38,31 @@ check `make up` / the compose services are running.
 )
 def smoke_stack():
     @task(doc_md="Put `smoke/day=<ds>/marker.json` into the landing bucket.")
-    def write_s3_marker(ds=None) -> str:
+    def write_s3_marker(ds=None, dag_run=None) -> str:
         from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
         from dataops import settings
         from dataops.smoke import write_marker
 
         client = S3Hook(aws_conn_id="aws_default").get_conn()
-        return write_marker(client, settings.landing_bucket(), ds)
+        return write_marker(client, settings.landing_bucket(), _day(ds, dag_run))
 
     @task(pool=WAREHOUSE_POOL, doc_md="Record the marker in `smoke.runs` (one row per day, replaced on rerun).")
-    def record_in_warehouse(s3_key: str, ds=None) -> int:
+    def record_in_warehouse(s3_key: str, ds=None, dag_run=None) -> int:
         from dataops.smoke import record_run
         from dataops_airflow.hooks import WarehouseHook
 
-        return record_run(WarehouseHook().get_location(), ds, s3_key)
+        return record_run(WarehouseHook().get_location(), _day(ds, dag_run), s3_key)
 
     @task(doc_md="Send one email through `smtp_default`.")
-    def send_email(s3_key: str, rows: int, ds=None) -> None:
+    def send_email(s3_key: str, rows: int, ds=None, dag_run=None) -> None:
         from airflow.providers.smtp.hooks.smtp import SmtpHook
 
         from dataops.smoke import smoke_email
 
         with SmtpHook(smtp_conn_id="smtp_default") as hook:
             sender = hook.from_email or "dataops@localhost"
-            msg = smoke_email(ds, s3_key, rows, sender, "platform-team@example.com")
+            msg = smoke_email(_day(ds, dag_run), s3_key, rows, sender, "platform-team@example.com")
             hook.send_email_smtp(to=msg["To"], subject=msg["Subject"], html_content=msg.get_content(),
                                  from_email=sender)
 

@@ -1,10 +1,10 @@
 """The scheduler restarted in the middle of a day: SIGKILLed while the day's transform runs, then started again.
 
 On the production path the scheduler is a process of its own: only it is killed; the Celery workers keep
-running their tasks and the new scheduler adopts them. The embedded stack runs the scheduler inside
-``airflow standalone`` (with the API server, the DAG processor, the triggerer and the LocalExecutor's task
-processes), which does not restart a component that dies: there the whole stack crashes (SIGKILL to its process
-group and to the task runners it supervised) and is started again, as after a power cut. Either way the
+running their tasks and the new scheduler adopts them. On the embedded stack the LocalExecutor's task processes
+are the scheduler's children: there all of Airflow crashes at once (SIGKILL to the API server, the scheduler,
+the DAG processor, the triggerer and the task runners they supervised) and is started again as after a power
+cut, the API server first. Either way the
 tasks that were running are found dead by the new scheduler and retried.
 """
 
@@ -77,28 +77,32 @@ class RestartMidDay(threading.Thread):
         return sorted(t["task_id"] for t in tis if t["state"] == "running" and t["task_id"].startswith(self.group))
 
 
-def crash_group(name: str, run_dir: Path, port: int | None = None) -> Callable[[], int]:
-    """A ``crash`` that SIGKILLs the component ``name`` (its whole process group, from its pid file) and every
-    process below it in whatever group (the task runners its processes supervised, their dbt subprocesses, a
-    runner forked a moment ago); the number of task runners killed. Returns once none of them is alive and
-    nothing listens on the component's ``port`` any more (its new start would find the port taken)."""
+def crash_group(names: str | tuple[str, ...], run_dir: Path, port: int | None = None) -> Callable[[], int]:
+    """A ``crash`` that SIGKILLs the components ``names`` (each one's whole process group, from its pid file) and
+    every process below them in whatever group (the task runners their processes supervised, their dbt
+    subprocesses, a runner forked a moment ago); the number of task runners killed. Returns once none of them is
+    alive and nothing listens on ``port`` any more (a new start would find the port taken)."""
+    names = (names,) if isinstance(names, str) else names
 
     def crash() -> int:
-        group = int((run_dir / f"{name}.pid").read_text())
-        doomed = descendants(group)
+        groups = [int((run_dir / f"{name}.pid").read_text()) for name in names]
+        doomed = [pid for group in groups for pid in descendants(group)]
         runners = sum(1 for pid, _ in task_runners().values() if pid in doomed)
-        os.killpg(group, signal.SIGKILL)
+        for group in groups:  # at the same moment, as a power cut
+            os.killpg(group, signal.SIGKILL)
         for pid in doomed:
             kill_runner(pid, signal.SIGKILL)
-        reap(group)
+        for group in groups:
+            reap(group)
         deadline = time.monotonic() + 30
-        while any(alive(pid) for pid in [group, *doomed]) and time.monotonic() < deadline:
+        while any(alive(pid) for pid in [*groups, *doomed]) and time.monotonic() < deadline:
             time.sleep(0.1)
-        survivors = [pid for pid in [group, *doomed] if alive(pid)]
-        assert not survivors and not processes.running(name, run_dir), f"{name} survived SIGKILL: {survivors}"
+        survivors = [pid for pid in [*groups, *doomed] if alive(pid)]
+        assert not survivors, f"{names} survived SIGKILL: {survivors}"
+        assert not any(processes.running(name, run_dir) for name in names), f"{names} still recorded as running"
         while port and port_holders(port) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not (port and port_holders(port)), f"port {port} of {name} still held by {port_holders(port)}"
+        assert not (port and port_holders(port)), f"port {port} still held by {port_holders(port)}"
         return runners
 
     return crash

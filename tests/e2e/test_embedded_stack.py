@@ -1,6 +1,7 @@
-"""The scenario through the real scheduler of the embedded stack (``airflow standalone``: LocalExecutor,
-SQLite metadata, DuckDB warehouse), driven through the REST API and the landing bucket; then the same stack's UI
-in headless Chromium (screenshots under ``test-artifacts/ui/``)."""
+"""The scenario through the real scheduler of the embedded stack (API server, scheduler with the LocalExecutor,
+DAG processor and triggerer as processes of their own; SQLite metadata, DuckDB warehouse), driven through the
+REST API and the landing bucket; then the same stack's UI in headless Chromium (screenshots under
+``test-artifacts/ui/``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from urllib.parse import quote
 import pytest
 
 from dataops.devstack import processes
-from dataops.devstack.__main__ import migrate, start_services, stop_services
+from dataops.devstack.__main__ import AIRFLOW_COMPONENTS, SERVICES, migrate, start_services, stop_services
 from dataops.devstack.demo import INNOVATION_DAG, VALUE_DAG, connect_api
 from dataops.devstack.settings import StackSettings
 from tests.e2e.checks import *  # noqa: F403 (the shared scenario tests)
@@ -89,7 +90,8 @@ def e2e(tmp_path_factory, browser):
         days = scenario.scenario_days()
         faults = {
             # the stack crashes (scheduler, API server, task processes) in the middle of the first day
-            "scheduler_restart": RestartMidDay(api, days[0], crash_group("airflow", settings.run_dir, settings.api_port),
+            "scheduler_restart": RestartMidDay(api, days[0], crash_group(AIRFLOW_COMPONENTS, settings.run_dir,
+                                                                         settings.api_port),
                                                lambda: start_services(settings, airflow=True)),
             "kill_every_task": KillEveryTask(api, scenario_targets(api, VALUE_DAG, kill_targets(scenario),
                                                                    INNOVATION_DAG, frozenset({APPROVAL_TASK}))),
@@ -106,7 +108,7 @@ def e2e(tmp_path_factory, browser):
         if api is not None:
             api.close()
         stop_services(settings)
-        for name in ("airflow", "smtp", "s3"):
+        for name in SERVICES:
             assert not processes.running(name, settings.run_dir)
         env_patch.stop()
 

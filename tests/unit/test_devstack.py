@@ -88,3 +88,23 @@ def test_prod_local_runs_every_production_component_with_postgres_and_redis(tmp_
     assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor" and env["AIRFLOW__API__PORT"] == "18081"
     assert json.loads((tmp_path / "secrets.json").read_text())["fernet"] == env["AIRFLOW__CORE__FERNET_KEY"]
     assert prod_local.status(s) == dict.fromkeys(cmds, False)
+
+
+def test_airflow_starts_with_its_api_server_and_the_scheduler_only_once_that_answers(tmp_path, monkeypatch):
+    # After a crash a scheduler started next to a still-booting API server retried the dead tasks at once, and
+    # each try died unable to reach the execution API: the scheduler must wait for the API server's port.
+    from dataops.devstack import __main__ as devstack
+
+    events: list[tuple[str, str]] = []
+    monkeypatch.setattr(processes, "running", lambda name, run_dir: False)
+    monkeypatch.setattr(processes, "port_open", lambda port: False)
+    monkeypatch.setattr(processes, "start", lambda name, cmd, env, run_dir, log_dir: events.append(("start", name)))
+    monkeypatch.setattr(processes, "wait_for_port", lambda port, timeout, name, log: events.append(("up", name)))
+    settings = StackSettings(state=tmp_path / "state", s3_port=9911, smtp_port=2626, api_port=8181)
+    env = devstack.start_services(settings, airflow=True)
+
+    assert events == [("start", "s3"), ("up", "s3"), ("start", "smtp"), ("up", "smtp"),
+                      ("start", "api-server"), ("up", "api-server"),
+                      ("start", "scheduler"), ("start", "dag-processor"), ("start", "triggerer")]
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    assert devstack.SERVICES[-4:] == devstack.AIRFLOW_COMPONENTS

@@ -13,20 +13,27 @@ import time
 from dataops.devstack import processes
 from dataops.devstack.settings import StackSettings, stack_env, write_env_file
 
-SERVICES = ("s3", "smtp", "airflow")
+#: Airflow's components, each a process of its own, in start order: the API server first, and the scheduler only
+#: once it answers. (``airflow standalone`` started them all at once: after a crash the restarted scheduler retried
+#: the dead tasks before the API server answered, and each try died unable to reach the execution API.)
+AIRFLOW_COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+SERVICES = ("s3", "smtp", *AIRFLOW_COMPONENTS)
+#: the single ``airflow standalone`` process of earlier versions (``make down`` still stops it)
+LEGACY_SERVICES = ("airflow",)
 
 
 def _env(settings: StackSettings) -> dict[str, str]:
     env = dict(os.environ)
     env.update(stack_env(settings))
-    # `airflow standalone` starts its components as `airflow ...` subprocesses found on PATH.
+    # Airflow's components start `airflow ...` subprocesses (the task runners) found on PATH.
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     return env
 
 
 def start_services(settings: StackSettings, *, airflow: bool) -> dict[str, str]:
-    """Start the S3 endpoint (kept on disk under ``settings.s3_dir``) and the SMTP sink (and
-    ``airflow standalone`` when asked)."""
+    """Start the S3 endpoint (kept on disk under ``settings.s3_dir``) and the SMTP sink (and Airflow's
+    components when asked: the API server, then once it answers the scheduler, the DAG processor and the
+    triggerer)."""
     env = _env(settings)
     for folder in (settings.airflow_home, settings.mail_dir, settings.s3_dir, settings.log_dir, settings.run_dir):
         folder.mkdir(parents=True, exist_ok=True)
@@ -39,19 +46,24 @@ def start_services(settings: StackSettings, *, airflow: bool) -> dict[str, str]:
                   "--dir", str(settings.mail_dir)], settings.smtp_port, 30),
     }
     if airflow:
-        wanted["airflow"] = ([os.path.join(os.path.dirname(py), "airflow"), "standalone"], settings.api_port, 240)
+        airflow_cli = os.path.join(os.path.dirname(py), "airflow")
+        for component in AIRFLOW_COMPONENTS:
+            wanted[component] = ([airflow_cli, component], settings.api_port if component == "api-server" else None,
+                                 240)
     for name, (cmd, port, timeout) in wanted.items():
         if processes.running(name, settings.run_dir):
             continue
-        if processes.port_open(port):
-            raise SystemExit(f"port {port} for {name} is taken by another program; set DATAOPS_{name.upper()}_PORT")
+        if port is not None and processes.port_open(port):
+            variable = "DATAOPS_API_PORT" if name == "api-server" else f"DATAOPS_{name.upper()}_PORT"
+            raise SystemExit(f"port {port} for {name} is taken by another program; set {variable}")
         processes.start(name, cmd, env, settings.run_dir, settings.log_dir)
-        processes.wait_for_port(port, timeout, name, settings.log_dir / f"{name}.log")
+        if port is not None:
+            processes.wait_for_port(port, timeout, name, settings.log_dir / f"{name}.log")
     return env
 
 
 def stop_services(settings: StackSettings) -> None:
-    for name in reversed(SERVICES):
+    for name in (*LEGACY_SERVICES, *reversed(SERVICES)):
         if processes.stop(name, settings.run_dir):
             print(f"stopped {name}")
 
@@ -122,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         print(write_env_file(settings))
     elif args.command == "status":
         for name in SERVICES:
-            print(f"{name:8s} {'running' if processes.running(name, settings.run_dir) else 'stopped'}")
+            print(f"{name:14s} {'running' if processes.running(name, settings.run_dir) else 'stopped'}")
     elif args.command == "down":
         stop_services(settings)
     elif args.command == "up":

@@ -112,6 +112,9 @@ def stack_env(settings: StackSettings) -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_FOLDER": str(settings.repo / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(settings.repo / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        # what `airflow standalone` forced: task processes on this machine, users from the setting below
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__API__PORT": str(settings.api_port),
