@@ -43,7 +43,7 @@ def log_in(driver, base_url: str, username: str, password: str) -> None:
     driver.get(base_url + "/")
     deadline = time.monotonic() + 90
     while not driver.find_elements(By.NAME, "username"):
-        if "Dags" in driver.find_element(By.TAG_NAME, "body").text:
+        if "Dags" in _body_text(driver):
             return  # the session's cookie is still valid
         if time.monotonic() > deadline:
             raise AssertionError(f"no login form and no UI on {driver.current_url}")
@@ -56,19 +56,25 @@ def log_in(driver, base_url: str, username: str, password: str) -> None:
 
 def wait_text(driver, *texts: str, timeout: float = 90) -> str:
     """The page's visible text once it shows every one of ``texts``."""
-    from selenium.common.exceptions import StaleElementReferenceException
-
     deadline = time.monotonic() + timeout
     body = ""
     while time.monotonic() < deadline:
-        try:
-            body = driver.find_element("tag name", "body").text
-        except StaleElementReferenceException:  # the page was replaced while it was read: read it again
-            continue
+        body = _body_text(driver)
         if all(t in body for t in texts):
             return body
         time.sleep(1)
     raise AssertionError(f"{texts} not visible on {driver.current_url}; page shows: {body[:2000]}")
+
+
+def _body_text(driver) -> str:
+    """The page's visible text; empty while the browser is between two documents (a form just submitted: the
+    new page has no body yet, or the one read was replaced while it was read)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
+    try:
+        return driver.find_element("tag name", "body").text
+    except (NoSuchElementException, StaleElementReferenceException):
+        return ""
 
 
 def answer_required_action(driver, url: str, option: str, *, comment: str | None = None, shots: str = "") -> str:
