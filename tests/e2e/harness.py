@@ -424,6 +424,8 @@ def report(name: str, seen: Observed, table: str) -> None:
 def _record(thread: Any) -> dict:
     """What a disturbance did (its kills, restart or worker kill, and its error), as plain data."""
     out: dict[str, Any] = {"error": thread.error}
+    if hasattr(thread, "slowest_look"):
+        out["slowest_look_seconds"] = round(thread.slowest_look, 3)
     for attr in ("kills", "kill", "restart"):
         value = getattr(thread, attr, None)
         if value is not None:

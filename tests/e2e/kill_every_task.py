@@ -95,6 +95,7 @@ class KillEveryTask(threading.Thread):
         self.targets = targets
         self.kills: list[TaskKill] = []
         self.error: str | None = None
+        self.slowest_look = 0.0  # seconds of the longest look at the runners (a short task can pass unseen)
         self.stop = threading.Event()
         self._rng = random.Random(seed)
         self._ids: dict[str, tuple[Target, str, int]] = {}  # ti_id -> (target, task_id, try_number)
@@ -110,7 +111,9 @@ class KillEveryTask(threading.Thread):
         threading.Thread(target=self._follow_runs, daemon=True).start()
         try:
             while not self.stop.is_set():
+                began = time.monotonic()
                 self._step()
+                self.slowest_look = max(self.slowest_look, time.monotonic() - began)
                 time.sleep(0.05)
         except Exception as exc:  # the tests report it
             self.error = f"{type(exc).__name__}: {exc}"

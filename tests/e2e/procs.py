@@ -23,6 +23,10 @@ def task_runners() -> dict[str, tuple[int, int]]:
         if not proc.name.isdigit():
             continue
         try:
+            # the title's first 15 bytes are the process name too: reading it takes no lock of the process's
+            # memory, which reading ``cmdline`` does (a big process exiting made one look at /proc take seconds)
+            if not (proc / "comm").read_bytes().startswith(RUNNER_TITLE[:15]):
+                continue
             title = (proc / "cmdline").read_bytes()
             if not title.startswith(RUNNER_TITLE):
                 continue
