@@ -162,6 +162,11 @@ def retry_delay(default: timedelta) -> timedelta:
     return timedelta(seconds=float(value)) if value else default
 
 
+def ops_recipients() -> list[str]:
+    """Operations' e-mail addresses: ``DATAOPS_OPS_RECIPIENTS``, comma- (or semicolon-) separated."""
+    return [a.strip() for a in (get("DATAOPS_OPS_RECIPIENTS") or "").replace(";", ",").split(",") if a.strip()]
+
+
 def approval_timeout() -> float:
     """Seconds a promotion waits for a human approval before it is rejected (parse time, environment only)."""
     return float(get_int("DATAOPS_APPROVAL_TIMEOUT"))

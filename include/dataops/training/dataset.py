@@ -26,9 +26,9 @@ from typing import Any
 
 import pandas as pd
 
+from dataops.identifiers import checked_table
 from dataops.training.fingerprint import frame_fingerprint
 
-_TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 SPLITS = ("train", "valid", "holdout")
 
 
@@ -125,12 +125,6 @@ def _read_frame(conn: Any, sql: str, params: dict[str, Any]) -> pd.DataFrame:
     return conn.execute(duck_sql, params).df()
 
 
-def _table(name: str) -> str:
-    if not _TABLE.match(name):
-        raise ValueError(f"not a plain [schema.]table name: {name!r}")
-    return name
-
-
 def load_labelled_rows(conn: Any, cfg: Any, start: datetime, matured_before: datetime, knowledge_time: datetime,
                        extra_columns: Sequence[str] = (), label_column: str = "label",
                        ids: Sequence[str] | None = None) -> pd.DataFrame:
@@ -146,7 +140,7 @@ def load_labelled_rows(conn: Any, cfg: Any, start: datetime, matured_before: dat
     :param ids: only these ids (the training/serving skew check rebuilds a sample of scored rows this way).
     """
     cb = cfg.sources["chargebacks"] if "chargebacks" in cfg.sources else None
-    cb_table = _table(cb.raw_table if cb else "raw.chargebacks")
+    cb_table = checked_table(cb.raw_table if cb else "raw.chargebacks")
     cb_key = cb.key if cb else cfg.id_column
     cols = list(dict.fromkeys([cfg.id_column, "batch_date", "tx_ts", *cfg.feature_names, *extra_columns]))
     for c in [*cols, cb_key, label_column]:
@@ -156,7 +150,7 @@ def load_labelled_rows(conn: Any, cfg: Any, start: datetime, matured_before: dat
     sql = (
         f"SELECT {select}, CASE WHEN EXISTS (SELECT 1 FROM {cb_table} c WHERE c.{cb_key} = f.{cfg.id_column} "
         f"AND c.reported_at < :knowledge_time) THEN 1 ELSE 0 END AS {label_column} "
-        f"FROM {_table(cfg.feature_table)} f WHERE f.tx_ts >= :start AND f.tx_ts < :matured_before"
+        f"FROM {checked_table(cfg.feature_table)} f WHERE f.tx_ts >= :start AND f.tx_ts < :matured_before"
     )
     params: dict[str, Any] = {"start": start, "matured_before": matured_before, "knowledge_time": knowledge_time}
     if ids is not None:

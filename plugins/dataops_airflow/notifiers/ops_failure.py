@@ -12,7 +12,6 @@ Operations get technical failures only, each in its own short e-mail to the ops 
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email import policy
@@ -28,9 +27,6 @@ from dataops_airflow.notifiers.smtp_sender import smtp_send_function
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-#: Where ops failures go when no recipients are given (comma-separated addresses).
-OPS_RECIPIENTS_ENV = "DATAOPS_OPS_RECIPIENTS"
-DEFAULT_OPS_RECIPIENTS = "ops@localhost"
 MAX_EXCEPTION_CHARS = 4000
 #: Python's default folds a long subject right after ``Subject:`` (it then reads back with a leading space).
 MAIL_POLICY = policy.default.clone(max_line_length=998)
@@ -38,7 +34,9 @@ MAIL_POLICY = policy.default.clone(max_line_length=998)
 
 def _addresses(value: str | Sequence[str] | None) -> list[str]:
     if value is None:
-        value = os.environ.get(OPS_RECIPIENTS_ENV, DEFAULT_OPS_RECIPIENTS)
+        from dataops.settings import ops_recipients
+
+        return ops_recipients()
     if isinstance(value, str):
         value = value.replace(";", ",").split(",")
     return [a.strip() for a in value if a and a.strip()]

@@ -89,8 +89,7 @@ class QualityGateOperator(BaseOperator):
         ti = context["ti"]
         run_key = f"{ti.dag_id}/{ti.run_id}/{self.dataset}/{self.stage}"
         recipients = {"analysts": list(load_dataset(self.dataset).alert_recipients),
-                      "operations": [a.strip() for a in (settings.get("DATAOPS_OPS_RECIPIENTS") or "").split(",")
-                                     if a.strip()]}
+                      "operations": settings.ops_recipients()}
         config = load_quality_config(self.dataset)
         told = {m.notify for m in config.stage(self.stage)}
         send = smtp_send_function(self.smtp_conn_id)
