@@ -31,6 +31,7 @@ Runs every day on the batch that the upstream system lands in S3 (`s3://<landing
 | `quality` | statistical process control gate (Great Expectations); `open_triage` opens the analysts' triage of a stopped batch (a `quality_triage` run) | a critical finding blocks scoring; analysts get an email linking to their Required Action |
 | `score` | champion model scores the batch in bounded-memory chunks; a shadow challenger scores alongside | skipped with a clear message when there is no champion yet |
 | `monitor` | `outcome_quality`: the champion's precision at the alert budget, recall at the fixed false-positive rate and average precision on the scoring day whose chargebacks matured (`ds` minus the dataset's `label_maturity_days`), judged with SPC; `signal_outcome_drift` emits the outcome-drift Asset (it triggers the Innovation Pipeline) when they dropped | nothing stops: a drop is a warning for the analysts and a retraining |
+| `pipeline_speed` | after the predictions are published: each task's seconds of work in this run (Airflow's task-instance records) and rows per second of the load and the scoring, judged with SPC against earlier runs (Shewhart for a jump, EWMA for a slow leak) | nothing stops: a slower pipeline is a warning mailed to operations |
 | `publish` | emits the Assets other DAGs are scheduled on: the marts once the gate passed, the predictions once the champion scored and `score_metrics` passed (a skipped shadow does not matter) | a failed gate publishes nothing |
 
 Every task is idempotent for its `ds`: reruns replace that date's partition and never duplicate rows.
@@ -118,6 +119,16 @@ def _monitor_outcomes(cfg: DatasetConfig):
     return monitor()
 
 
+def _pipeline_speed(dataset: str):
+    """The run's own speed, once the predictions are published (a stopped day is not a speed sample)."""
+    from dataops_airflow.operators.quality import QualityGateOperator
+
+    return QualityGateOperator(
+        task_id="pipeline_speed", dataset=dataset, stage="pipeline", run_gx=False,
+        doc_md="Seconds of work of this run's tasks (Airflow's task-instance records) and rows per second, "
+               "judged with SPC against earlier runs (a jump, a slow leak); operations are mailed, the run goes on.")
+
+
 def build_value_pipeline(cfg: DatasetConfig):
     dataset = cfg.name
 
@@ -199,6 +210,7 @@ def build_value_pipeline(cfg: DatasetConfig):
         gate >> marts
         scored.get_child_by_label("score_metrics") >> predictions
         scored >> _signal_score_drift(dataset)
+        predictions >> _pipeline_speed(dataset)
 
     return value_pipeline()
 

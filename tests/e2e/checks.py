@@ -124,6 +124,26 @@ def test_scored_days_record_the_model_monitoring_metrics(e2e: Stack):
         assert points["model_age_days"] == (age, "in_control"), (ds, version, cutoff, points["model_age_days"])
 
 
+def test_scored_days_record_the_pipeline_s_own_speed_from_airflow_s_records(e2e: Stack):
+    """``pipeline_speed`` recorded each watched task's seconds of work as the scheduler's task-instance records
+    have them (the REST API's duration of the same task instance), and rows per second of the scoring."""
+    from dataops.quality.config import load_quality_config
+
+    watched = {m.column for m in load_quality_config("transactions").stage("pipeline")}
+    for run in _day_runs(e2e, faulty=False):
+        ds = run["logical_date"][:10]
+        airflow = {t["task_id"]: t["duration"] for t in e2e.api.task_instances(VALUE_DAG, run["dag_run_id"])
+                   if t["task_id"] in watched and t["state"] == "success"}
+        recorded = dict(e2e.rows_of("SELECT metric, value FROM quality.metric_history WHERE dataset = "
+                                    f"'transactions' AND batch_date = '{ds}' AND metric LIKE 'task_seconds.%'"))
+        assert airflow and {f"task_seconds.{t}" for t in airflow} <= set(recorded), (ds, airflow, recorded)
+        for task_id, seconds in airflow.items():
+            assert recorded[f"task_seconds.{task_id}"] == pytest.approx(seconds, abs=0.01), (ds, task_id)
+        rate = e2e.rows_of("SELECT value FROM quality.metric_history WHERE dataset = 'transactions' AND "
+                           f"batch_date = '{ds}' AND metric = 'task_rows_per_second.score.score_champion'")
+        assert rate and rate[0][0] > 0, (ds, rate)
+
+
 def test_the_sensor_waits_in_reschedule_mode_and_a_late_batch_times_out(e2e: Stack):
     assert "up_for_reschedule" in e2e.observed.sensor_states, e2e.observed.sensor_states
     late = e2e.observed.late_run

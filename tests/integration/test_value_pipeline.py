@@ -111,7 +111,14 @@ def test_value_pipeline_over_consecutive_days(airflow_db, stack_connections, s3_
         # a clean day publishes its marts and predictions although the shadow task skipped
         assert states["score.score_metrics"] == "success", states
         assert states["publish.publish_marts"] == states["publish.publish_predictions"] == "success", states
+        assert states["pipeline_speed"] == "success", states  # the run's own task-instance records, judged
         assert _asset_events(run) == PUBLISHED, day
+
+    with duckdb.connect(wh) as con:  # the scoring's seconds of work and rows per second, as Airflow timed them
+        speed = dict(con.execute("SELECT metric, value FROM quality.metric_history WHERE batch_date = ? AND "
+                                 "metric LIKE 'task_%score_champion'", [DAYS[2]]).fetchall())
+    assert speed["task_seconds.score.score_champion"] > 0, speed
+    assert speed["task_rows_per_second.score.score_champion"] > 0, speed
 
     with duckdb.connect(wh) as con:
         for day in DAYS[:3]:

@@ -15,6 +15,7 @@ judged by the gate too (a rejected label file is as critical as a rejected trans
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,8 @@ from dataops.spc import MetricConfig
 KINDS = ("row_count", "null_rate", "duplicate_key_rate", "quarantine_rate", "log_mean", "log_std",
          "category_share", "score_mean", "score_flag_rate", "lateness_days", "feature_psi", "invalid_features",
          "invalid_scores", "model_age_days", "outcome_precision_at_k", "outcome_recall_at_fpr",
-         "outcome_average_precision", "hours_since_landed", "hours_since_scored", "training_serving_skew")
+         "outcome_average_precision", "hours_since_landed", "hours_since_scored", "training_serving_skew",
+         "task_seconds", "task_rows_per_second")
 #: kinds judged by fixed ``limits`` (``warning`` / ``critical``), not by SPC: no baseline needed to be wrong
 LIMIT_KINDS = ("invalid_features", "invalid_scores", "model_age_days", "hours_since_landed", "hours_since_scored",
                "training_serving_skew")
@@ -37,15 +39,21 @@ LIMIT_KINDS = ("invalid_features", "invalid_scores", "model_age_days", "hours_si
 MODEL_KINDS = ("feature_psi", "invalid_features", "invalid_scores", "model_age_days", "training_serving_skew")
 #: kinds measured by the data-freshness check (``stage: freshness``; dataops.monitoring.freshness)
 FRESHNESS_KINDS = ("hours_since_landed", "hours_since_scored")
-STAGES = ("batch", "post_score", "outcome", "freshness")
+STAGES = ("batch", "post_score", "outcome", "freshness", "pipeline")
 #: kinds measured on a scoring day whose labels have matured (``stage: outcome``; dataops.monitoring.outcomes)
 OUTCOME_KINDS = ("outcome_precision_at_k", "outcome_recall_at_fpr", "outcome_average_precision")
+#: kinds about the pipeline's own speed, from the run's task-instance records (``stage: pipeline``;
+#: dataops.monitoring.speed)
+PIPELINE_KINDS = ("task_seconds", "task_rows_per_second")
+#: stages whose kinds are theirs alone
+_STAGE_KINDS = {"freshness": FRESHNESS_KINDS, "outcome": OUTCOME_KINDS, "pipeline": PIPELINE_KINDS}
 #: what a metric watches, by kind (the DataOps view groups its tiles so); any other kind watches the batch data
 FAMILIES = {"score_mean": "scores", "score_flag_rate": "scores", "feature_psi": "feature drift",
             "training_serving_skew": "training/serving skew", "invalid_features": "numerical stability",
             "invalid_scores": "numerical stability", "model_age_days": "staleness", "hours_since_landed": "staleness",
             "hours_since_scored": "staleness", "outcome_precision_at_k": "outcome quality",
-            "outcome_recall_at_fpr": "outcome quality", "outcome_average_precision": "outcome quality"}
+            "outcome_recall_at_fpr": "outcome quality", "outcome_average_precision": "outcome quality",
+            "task_seconds": "pipeline speed", "task_rows_per_second": "pipeline speed"}
 DATA_FAMILY = "batch data"
 #: who a metric's alert goes to: the dataset's ``alert_recipients`` or operations (``DATAOPS_OPS_RECIPIENTS``)
 AUDIENCES = ("analysts", "operations")
@@ -64,11 +72,12 @@ class MetricSpec:
 
     :param name: metric name as stored in ``quality.metric_history`` (e.g. ``null_rate.mcc``).
     :param kind: one of :data:`KINDS`.
-    :param column: measured column (None for table-level metrics).
-    :param value: category value (``category_share``; ``other`` means every unlisted value).
+    :param column: measured column (None for table-level metrics; the task id of a ``pipeline`` metric).
+    :param value: category value (``category_share``; ``other`` means every unlisted value); the row count a
+        ``task_rows_per_second`` metric divides.
     :param values: the listed values of the categorical column (``category_share``).
     :param stage: ``batch`` (the quality gate), ``post_score`` (after scoring), ``outcome`` (a scoring day
-        whose labels matured) or ``freshness`` (the data-freshness check).
+        whose labels matured), ``freshness`` (the data-freshness check) or ``pipeline`` (the run's own speed).
     :param spc: SPC settings.
     :param source: landed source measured (None: the configuration's main ``source``).
     :param since: start column of ``lateness_days`` (days from ``since`` to ``column``).
@@ -91,7 +100,7 @@ class MetricSpec:
     @property
     def family(self) -> str:
         """What the metric watches: ``batch data``, ``scores``, ``feature drift``, ``training/serving skew``,
-        ``numerical stability``, ``staleness`` or ``outcome quality``."""
+        ``numerical stability``, ``staleness``, ``outcome quality`` or ``pipeline speed``."""
         return FAMILIES.get(self.kind, DATA_FAMILY)
 
     @property
@@ -208,12 +217,10 @@ def _expand(key: str, raw: dict, defaults: dict, overrides: dict, dataset: str) 
         spc_raw["baseline_window"] = max(spc_raw["baseline_window"], spc_raw["min_baseline_points"])
     if kind in MODEL_KINDS and stage != "post_score":
         raise ValueError(f"quality metric {key!r}: {kind} measures the scoring model, it needs stage: post_score")
-    if (kind in FRESHNESS_KINDS) != (stage == "freshness"):
-        raise ValueError(f"quality metric {key!r}: the freshness kinds {FRESHNESS_KINDS} and only they have "
-                         f"stage: freshness (got kind {kind}, stage {stage})")
-    if (kind in OUTCOME_KINDS) != (stage == "outcome"):
-        raise ValueError(f"quality metric {key!r}: the outcome kinds {OUTCOME_KINDS} and only they have "
-                         f"stage: outcome (got kind {kind}, stage {stage})")
+    for own_stage, kinds in _STAGE_KINDS.items():
+        if (kind in kinds) != (stage == own_stage):
+            raise ValueError(f"quality metric {key!r}: the {own_stage} kinds {kinds} and only they have "
+                             f"stage: {own_stage} (got kind {kind}, stage {stage})")
     entry = _Entry(key, raw, kind, stage, _source(key, raw, stage), spc_raw, overrides, dataset)
     return _EXPANDERS.get(kind, _expand_single)(entry)
 
@@ -269,12 +276,37 @@ def _expand_single(e: _Entry) -> list[MetricSpec]:
     return [e.spec(e.key, column=e.raw.get("column"), since=e.raw.get("since"))]
 
 
+_TASK_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
+
+
+def _expand_tasks(e: _Entry) -> list[MetricSpec]:
+    """One ``<key>.<task_id>`` metric per task: ``tasks`` lists them (``task_seconds``) or maps each to the row
+    count it handles (``task_rows_per_second``: ``rows_loaded`` or ``rows_scored``)."""
+    from dataops.monitoring.speed import ROW_COUNTS
+
+    tasks = e.raw.get("tasks")
+    per_second = e.kind == "task_rows_per_second"
+    if not tasks or per_second != isinstance(tasks, dict):
+        shape = "a mapping task_id -> rows_loaded | rows_scored" if per_second else "a list of task ids"
+        raise ValueError(f"quality metric {e.key!r}: {e.kind} needs 'tasks', {shape}")
+    out = []
+    for task_id in tasks:
+        if not isinstance(task_id, str) or not _TASK_ID.fullmatch(task_id):
+            raise ValueError(f"quality metric {e.key!r}: {task_id!r} is not a task id (group.task, lowercase)")
+        count = tasks[task_id] if per_second else None
+        if per_second and count not in ROW_COUNTS:
+            raise ValueError(f"quality metric {e.key!r}: {task_id} counts {count!r}, not one of {ROW_COUNTS}")
+        out.append(e.spec(f"{e.key}.{task_id}", column=task_id, value=count))
+    return out
+
+
 # Metric kind -> how its entry expands into concrete metrics (default: :func:`_expand_single`).
 _EXPANDERS: dict[str, Callable[[_Entry], list[MetricSpec]]] = {
     "null_rate": _expand_null_rate,
     "category_share": _expand_category_share,
     "feature_psi": _expand_feature_psi,
     **{kind: _expand_limit for kind in LIMIT_KINDS},
+    **{kind: _expand_tasks for kind in PIPELINE_KINDS},
 }
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -123,7 +123,8 @@ def run_gate(location: Warehouse | WarehouseLocation | str, dataset: str, batch_
              run_id: str | None = None, stage: str = "batch", config: QualityConfig | None = None,
              run_gx: bool = True, docs_dir: str | Path | None = None, gx_project_dir: str | Path | None = None,
              raw_schema: str = "raw", threshold: float | None = None, alert: Callable[..., dict] | None = None,
-             links: dict[str, str] | None = None, freshness: Any = None) -> GateResult:
+             links: dict[str, str] | None = None, freshness: Any = None,
+             task_seconds: Mapping[str, float] | None = None) -> GateResult:
     """Judge one batch of a dataset; never raises for a data verdict (the caller decides to fail).
 
     :param location: the warehouse (a :class:`~dataops.warehouse.Warehouse`, its location or URL).
@@ -132,7 +133,8 @@ def run_gate(location: Warehouse | WarehouseLocation | str, dataset: str, batch_
     :param run_id: pipeline run recorded with the points.
     :param stage: ``batch`` (quality step), ``post_score`` (after scoring: score and model metrics, no GX),
         ``outcome`` (``batch_date`` is a scoring day whose labels matured: the champion's outcome, no GX) or
-        ``freshness`` (``batch_date`` is the check's date: hours since the last landed batch and scoring).
+        ``freshness`` (``batch_date`` is the check's date: hours since the last landed batch and scoring) or
+        ``pipeline`` (the run's own speed: seconds of work and rows per second of its tasks).
     :param config: quality configuration (default: ``expectations/metrics/<dataset>.yaml``).
     :param run_gx: run the GX checkpoint (stage ``batch`` only).
     :param docs_dir: Data Docs folder (default ``$DATAOPS_REPORTS_DIR/data_docs``).
@@ -143,6 +145,8 @@ def run_gate(location: Warehouse | WarehouseLocation | str, dataset: str, batch_
         (the operator binds :func:`dataops.alerts.dispatch_alerts` to it); its exceptions are logged only.
     :param links: extra links for the alert (e.g. ``{"task": url}``); ``data_docs`` is added.
     :param freshness: stage ``freshness`` only: the :class:`~dataops.monitoring.freshness.Freshness` measured.
+    :param task_seconds: stage ``pipeline`` only: task_id -> seconds of work in the run
+        (:func:`dataops.monitoring.speed.task_seconds` of its task-instance records).
     """
     from dataops.datasets import load_dataset
 
@@ -153,7 +157,7 @@ def run_gate(location: Warehouse | WarehouseLocation | str, dataset: str, batch_
     ensure_tables(warehouse)
     specs = cfg.stage(stage)
     values, fixed, notes = _measure(warehouse, cfg, ds_cfg, stage, batch_date, specs, raw_schema=raw_schema,
-                                    threshold=threshold, freshness=freshness)
+                                    threshold=threshold, freshness=freshness, task_seconds=task_seconds)
     history = load_history(warehouse, dataset, [s.name for s in specs], before=day)
     evs = _evaluate(specs, values, history, day)
     statuses = write_points(warehouse, dataset, batch_date, _history_rows(values, evs, fixed), run_id)
@@ -177,7 +181,8 @@ def run_gate(location: Warehouse | WarehouseLocation | str, dataset: str, batch_
 
 
 def _measure(warehouse: Warehouse, cfg: QualityConfig, ds_cfg: Any, stage: str, batch_date: str,
-             specs: list[MetricSpec], *, raw_schema: str, threshold: float | None, freshness: Any
+             specs: list[MetricSpec], *, raw_schema: str, threshold: float | None, freshness: Any,
+             task_seconds: Mapping[str, float] | None = None
              ) -> tuple[list[MetricValue], list[dict[str, Any]], list[str]]:
     """Stage 1: the values SPC judges, the fixed-limit evaluations and notes for the alert, by stage."""
     if stage == "batch":
@@ -189,6 +194,12 @@ def _measure(warehouse: Warehouse, cfg: QualityConfig, ds_cfg: Any, stage: str, 
         if freshness is None:
             raise ValueError("the freshness stage judges what the caller measured: pass freshness=")
         return [], freshness_evaluations(specs, freshness, batch_date), []
+    if stage == "pipeline":  # the caller read the run's task-instance records
+        from dataops.monitoring.speed import measure_speed
+
+        if task_seconds is None:
+            raise ValueError("the pipeline stage judges the run's task durations: pass task_seconds=")
+        return measure_speed(warehouse, specs, ds_cfg, batch_date, task_seconds), [], []
     if stage == "outcome":  # batch_date is the scoring day whose labels matured
         from dataops.monitoring.outcomes import measure_outcomes
 

@@ -47,8 +47,9 @@ class QualityGateOperator(BaseOperator):
 
     :param dataset: dataset name.
     :param stage: ``batch`` (before scoring), ``post_score`` (score and model metrics after scoring), ``outcome``
-        (``batch_date``: a scoring day whose labels matured) or ``freshness`` (the landing bucket and the last
-        scoring, as of the run's logical time).
+        (``batch_date``: a scoring day whose labels matured), ``freshness`` (the landing bucket and the last
+        scoring, as of the run's logical time) or ``pipeline`` (the seconds of work of this run's finished tasks,
+        from Airflow's task-instance records, and rows per second).
     :param batch_date: ``YYYY-MM-DD`` (templated; default ``{{ ds }}``).
     :param run_gx: run the GX checkpoint (stage ``batch``).
     :param alert: send the alert e-mail.
@@ -147,6 +148,16 @@ class QualityGateOperator(BaseOperator):
                       found.landed_batch, found.landed_at, found.scored_at)
         return found
 
+    def _task_seconds(self, context) -> dict[str, float]:
+        """Stage ``pipeline``: seconds of work of each task of this run, from Airflow's task-instance records
+        (the execution API's breadcrumbs of the run: its finished task instances and their durations)."""
+        from dataops.monitoring.speed import describe, task_seconds
+
+        ti = context["ti"]
+        seconds = task_seconds(ti.get_task_breadcrumbs(ti.dag_id, ti.run_id))
+        self.log.info("this run's tasks worked: %s", describe(seconds))
+        return seconds
+
     def execute(self, context) -> dict:
         import time
 
@@ -158,9 +169,10 @@ class QualityGateOperator(BaseOperator):
         task_url = getattr(ti, "log_url", None) or ""
         started = time.time() - 1  # file times may be rounded down to the second
         freshness = self._freshness(context, location) if self.stage == "freshness" else None
+        seconds = self._task_seconds(context) if self.stage == "pipeline" else None
         result = run_gate(location, self.dataset, self.batch_date, run_id=ti.run_id, stage=self.stage,
                           run_gx=self.run_gx, alert=self._alert_function(context, location) if self.alert else None,
-                          links={"task": task_url}, freshness=freshness)
+                          links={"task": task_url}, freshness=freshness, task_seconds=seconds)
         self._publish_reports(started)
         docs = result.paths.get("data_docs")
         if docs:

@@ -39,7 +39,7 @@ def test_tiles_are_grouped_by_what_they_watch_and_unmeasured_families_are_named(
 
     families = {f.family: f for f in dataset_tiles(location, "transactions").families()}
     assert list(families) == ["batch data", "scores", "feature drift", "training/serving skew", "numerical stability",
-                              "staleness", "outcome quality"]
+                              "staleness", "outcome quality", "pipeline speed"]
     assert families["batch data"].tiles and not families["batch data"].missing
     assert not families["feature drift"].tiles and "feature_psi.amount" in families["feature drift"].missing
     # the champion scored the latest batch: its model metrics are recorded and shown in their families
