@@ -304,9 +304,16 @@ def run_scenario(api: AirflowApi, scenario: Scenario, env: dict[str, str], snaps
 # -- reading the warehouse back ------------------------------------------------------------------------------
 
 
-#: rows that measure the run that wrote them, not the data (differ on a rerun by design): the pipeline's own
-#: speed, task seconds and rows per second (``stage: pipeline``)
-RUN_MEASURES = {"quality.metric_history": "metric NOT LIKE 'task%'"}
+def _run_measures() -> dict[str, str]:
+    """Rows that measure the run that wrote them, not the data (differ on a rerun by design): the pipeline's
+    own speed, the ``stage: pipeline`` metrics of the metrics file."""
+    from dataops.quality.config import load_quality_config
+
+    names = ", ".join(f"'{m.name}'" for m in load_quality_config("transactions").stage("pipeline"))
+    return {"quality.metric_history": f"metric NOT IN ({names})"} if names else {}
+
+
+RUN_MEASURES = _run_measures()
 
 
 def table_checksums(rows_of) -> dict[str, tuple[int, str]]:

@@ -108,3 +108,19 @@ def test_airflow_starts_with_its_api_server_and_the_scheduler_only_once_that_ans
                       ("start", "scheduler"), ("start", "dag-processor"), ("start", "triggerer")]
     assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
     assert devstack.SERVICES[-4:] == devstack.AIRFLOW_COMPONENTS
+
+
+def test_an_airflow_standalone_of_an_earlier_version_still_running_is_named(tmp_path, monkeypatch):
+    # it holds the UI port: without this, the new API server would "find the port taken by another program"
+    import pytest
+
+    from dataops.devstack import __main__ as devstack
+
+    started: list[str] = []
+    monkeypatch.setattr(processes, "running", lambda name, run_dir: name == "airflow")
+    monkeypatch.setattr(processes, "start", lambda name, *a: started.append(name))
+    monkeypatch.setattr(processes, "wait_for_port", lambda *a: None)
+    settings = StackSettings(state=tmp_path / "state", s3_port=9911, smtp_port=2626, api_port=8181)
+    with pytest.raises(SystemExit, match="make down"):
+        devstack.start_services(settings, airflow=True)
+    assert started == []

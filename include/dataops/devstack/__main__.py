@@ -50,8 +50,13 @@ def start_services(settings: StackSettings, *, airflow: bool) -> dict[str, str]:
         for component in AIRFLOW_COMPONENTS:
             wanted[component] = ([airflow_cli, component], settings.api_port if component == "api-server" else None,
                                  240)
+    if airflow and any(processes.running(name, settings.run_dir) for name in LEGACY_SERVICES):
+        raise SystemExit("an `airflow standalone` started by an earlier version is still running: "
+                         "stop it with `make down`, then start again")
     for name, (cmd, port, timeout) in wanted.items():
         if processes.running(name, settings.run_dir):
+            if port is not None:  # started a moment ago (an interrupted `make up`): let it answer first
+                processes.wait_for_port(port, timeout, name, settings.log_dir / f"{name}.log")
             continue
         if port is not None and processes.port_open(port):
             variable = "DATAOPS_API_PORT" if name == "api-server" else f"DATAOPS_{name.upper()}_PORT"
@@ -133,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "env":
         print(write_env_file(settings))
     elif args.command == "status":
-        for name in SERVICES:
+        for name in (*SERVICES, *(n for n in LEGACY_SERVICES if processes.running(n, settings.run_dir))):
             print(f"{name:14s} {'running' if processes.running(name, settings.run_dir) else 'stopped'}")
     elif args.command == "down":
         stop_services(settings)

@@ -10,8 +10,9 @@ failed or skipped try did not do the day's work, and a retried task's record is 
   the batch in the main source's raw table) or ``rows_scored`` (the champion's predictions of the batch).
 
 They are judged with SPC like every metric (Shewhart for a jump, EWMA for a slow leak; the dataset's metrics
-file says which) and told to operations (``notify: operations``). Their values differ on a rerun by design: a
-rerun of a day measures its own run.
+file says which, and ``alert_side`` that only slower is alerted) and told to operations (``notify: operations``).
+Their values differ on a rerun by design: a rerun of a day measures its own run (a load that finds the same
+delivery already loaded takes a second: its rows per second look high, never an alert on the slow side).
 """
 
 from __future__ import annotations
@@ -39,14 +40,14 @@ def task_seconds(breadcrumbs: Iterable[Mapping[str, Any]]) -> dict[str, float]:
     return out
 
 
-def _rows(warehouse: Any, ds_cfg: Any, batch_date: str, count: str) -> int | None:
+def _rows(warehouse: Any, dataset: str, raw_table: str, batch_date: str, count: str) -> int | None:
     """The batch's ``rows_loaded`` or ``rows_scored`` (None when the table does not exist yet)."""
     from dataops.scoring.batch import PREDICTIONS
 
     if count == "rows_scored":
-        table, where, params = PREDICTIONS, "dataset = ? AND role = 'champion' AND ", [ds_cfg.name]
+        table, where, params = PREDICTIONS, "dataset = ? AND role = 'champion' AND ", [dataset]
     else:
-        table, where, params = next(iter(ds_cfg.sources.values())).raw_table, "", []
+        table, where, params = raw_table, "", []
     if not warehouse.table_exists(table):
         return None
     row = warehouse.fetchone(f"SELECT count(*) FROM {checked_table(table)} WHERE {where}"
@@ -54,13 +55,14 @@ def _rows(warehouse: Any, ds_cfg: Any, batch_date: str, count: str) -> int | Non
     return int(row[0]) if row else None
 
 
-def measure_speed(warehouse: Any, specs: list[Any], ds_cfg: Any, batch_date: str,
+def measure_speed(warehouse: Any, specs: list[Any], dataset: str, raw_table: str, batch_date: str,
                   seconds: Mapping[str, float]) -> list[MetricValue]:
     """The ``pipeline`` stage's values: a metric whose task did not succeed in the run has none (learning).
 
     :param warehouse: a :class:`~dataops.warehouse.Warehouse` (the row counts).
     :param specs: the stage's metric specs (``column``: the task id; ``value``: the row count it divides).
-    :param ds_cfg: the dataset configuration.
+    :param dataset: dataset name (its predictions).
+    :param raw_table: the raw table of the metrics file's main source (its rows of the batch: ``rows_loaded``).
     :param batch_date: the run's batch, ``YYYY-MM-DD``.
     :param seconds: what :func:`task_seconds` found in the run's records.
     """
@@ -72,7 +74,7 @@ def measure_speed(warehouse: Any, specs: list[Any], ds_cfg: Any, batch_date: str
             out.append(MetricValue(m.name, None if secs is None else round(secs, 3)))
             continue
         if m.value not in counts:
-            counts[m.value] = _rows(warehouse, ds_cfg, batch_date, m.value)
+            counts[m.value] = _rows(warehouse, dataset, raw_table, batch_date, m.value)
         rows = counts[m.value]
         rate = round(rows / secs, 3) if rows and secs else None
         out.append(MetricValue(m.name, rate))

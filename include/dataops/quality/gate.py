@@ -199,7 +199,8 @@ def _measure(warehouse: Warehouse, cfg: QualityConfig, ds_cfg: Any, stage: str, 
 
         if task_seconds is None:
             raise ValueError("the pipeline stage judges the run's task durations: pass task_seconds=")
-        return measure_speed(warehouse, specs, ds_cfg, batch_date, task_seconds), [], []
+        raw_table = ds_cfg.sources[cfg.source].raw_table.replace("raw.", f"{raw_schema}.", 1)
+        return measure_speed(warehouse, specs, ds_cfg.name, raw_table, batch_date, task_seconds), [], []
     if stage == "outcome":  # batch_date is the scoring day whose labels matured
         from dataops.monitoring.outcomes import measure_outcomes
 

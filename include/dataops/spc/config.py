@@ -12,6 +12,7 @@ Example (YAML)::
     seasonality: weekday      # weekday | none
     trend: linear             # none | linear (a trend-aware centre, dataops.spc.trend)
     limits: adjusted          # adjusted (for the baseline size, dataops.spc.limits) | classic
+    alert_side: both          # both | above | below (only changes on that side of the centre are alerted)
 
 ``rules`` is the complete rule set of the metric (a rule not listed is off; ``off`` is also accepted as a
 value). Without ``rules`` the default set applies: Nelson 1 critical, Nelson 2, 3 and 5 warning, plus the
@@ -32,6 +33,8 @@ P_CHARTS = frozenset({"p", "laney_p"})
 SEASONALITIES = ("none", "weekday")
 TRENDS = ("none", "linear")
 LIMITS = ("adjusted", "classic")
+#: which changes are worth an alert: both sides of the centre, or only above (e.g. seconds) or below it
+ALERT_SIDES = ("both", "above", "below")
 #: Charts whose limits are widened for the baseline size (EWMA and CUSUM keep their published designs).
 ADJUSTABLE_CHARTS = frozenset({"individuals", "laney_p"})
 SEVERITIES = ("critical", "warning")
@@ -75,6 +78,8 @@ class MetricConfig:
     :param cusum_k: CUSUM reference value in sigmas.
     :param cusum_h: CUSUM decision interval in sigmas.
     :param mr_screening: drop moving ranges above 3.5 x MR_bar before estimating sigma.
+    :param alert_side: ``both`` (default), ``above`` or ``below``: findings on the other side of the centre are
+        not alerted (a task that got faster is no incident); they are kept as suppressed, with a note.
     """
 
     metric: str
@@ -94,6 +99,7 @@ class MetricConfig:
     cusum_k: float = 0.5
     cusum_h: float = 5.0
     mr_screening: bool = True
+    alert_side: str = "both"
 
     def __post_init__(self) -> None:
         rules = default_rules(self.chart) if self.rules is None else _parse_rules(self.rules)
@@ -187,7 +193,7 @@ def _validate_rules(cfg: MetricConfig) -> None:
 
 def _validate(cfg: MetricConfig) -> None:
     for name, allowed in (("chart", CHARTS), ("seasonality", SEASONALITIES), ("trend", TRENDS),
-                          ("limits", LIMITS)):
+                          ("limits", LIMITS), ("alert_side", ALERT_SIDES)):
         if getattr(cfg, name) not in allowed:
             raise ValueError(f"unknown {name} {getattr(cfg, name)!r}; expected one of {allowed}")
     _validate_rules(cfg)

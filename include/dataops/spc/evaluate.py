@@ -161,6 +161,31 @@ def _judge(cfg: MetricConfig, ev: Evaluation, scale: Scale, limits: _Limits, val
     stat.update(extra)
     if finding is not None:
         findings.append(finding)
+    findings, other_side, side_notes = _one_side(cfg, findings, float(z[-1]), stat)
     findings, suppressed, gate_notes = _gate(cfg, centre, findings)
-    return replace(ev, verdict=_verdict(findings), findings=tuple(findings), suppressed_findings=tuple(suppressed),
-                   notes=(*notes, *gate_notes), chart_statistic=stat)
+    return replace(ev, verdict=_verdict(findings), findings=tuple(findings),
+                   suppressed_findings=(*other_side, *suppressed), notes=(*notes, *side_notes, *gate_notes),
+                   chart_statistic=stat)
+
+
+def _one_side(cfg: MetricConfig, findings: list[Finding], z_last: float, stat: dict[str, Any]
+              ) -> tuple[list[Finding], list[Finding], list[str]]:
+    """With ``alert_side`` ``above`` or ``below``: the findings on the other side of the centre are suppressed
+    (the side of the EWMA or of the CUSUM that fired for the chart signal, of the tested point otherwise)."""
+    if cfg.alert_side == "both":
+        return findings, [], []
+    kept, dropped, notes = [], [], []
+    for f in findings:
+        if f.rule == "ewma":
+            up = stat.get("ewma_z", 0.0) > 0
+        elif f.rule == "cusum":
+            up = stat.get("upper", 0.0) >= stat.get("lower", 0.0)
+        else:
+            up = z_last > 0
+        if up == (cfg.alert_side == "above"):
+            kept.append(f)
+        else:
+            dropped.append(f)
+            notes.append(f"{f.rule} fired {'above' if up else 'below'} the centre: only changes "
+                         f"{cfg.alert_side} it are alerted")
+    return kept, dropped, notes

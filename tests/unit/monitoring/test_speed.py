@@ -37,18 +37,12 @@ def test_task_seconds_add_up_mapped_instances_and_count_only_successes():
 def test_rows_per_second_divides_the_batch_s_rows_by_the_task_s_seconds(warehouse):
     specs = load_quality_config("transactions").stage("pipeline")
     write_scores(warehouse, "transactions", "2026-05-02", [0.1] * 300)
-    values = {v.metric: v.value for v in measure_speed(warehouse, specs, _dataset(), "2026-05-02",
-                                                       task_seconds(CRUMBS))}
+    values = {v.metric: v.value for v in measure_speed(warehouse, specs, "transactions", "raw.transactions",
+                                                       "2026-05-02", task_seconds(CRUMBS))}
     assert values["task_seconds.score.score_champion"] == 4.0
     assert values["task_rows_per_second.score.score_champion"] == 75.0  # 300 rows in 4 s
     assert values["task_seconds.quality.spc_gate"] is None  # not in the run: learning, not zero
     assert values["task_rows_per_second.ingest.load_transactions"] is None  # no raw table yet
-
-
-def _dataset():
-    from dataops.datasets import load_dataset
-
-    return load_dataset("transactions")
 
 
 @pytest.mark.parametrize(("entry", "message"), [

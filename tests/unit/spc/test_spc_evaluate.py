@@ -144,6 +144,26 @@ def test_to_dict_is_json_serialisable_and_complete():
         ev.verdict = "in_control"  # frozen
 
 
+def test_alert_side_keeps_only_the_changes_on_its_side_of_the_centre():
+    hist = series(noise(40))
+    low, high = Point(day(40), 90.0), Point(day(40), 110.0)  # 10 sigma below, 10 above
+    above = {"metric": "task_seconds", "alert_side": "above"}
+    assert evaluate_point(hist, high, above).verdict == "critical"
+    faster = evaluate_point(hist, low, above)
+    assert faster.verdict == "in_control" and faster.findings == ()
+    assert [f.rule for f in faster.suppressed_findings] == ["nelson_1"]
+    assert any("fired below the centre: only changes above it are alerted" in n for n in faster.notes)
+    assert evaluate_point(hist, low, {"metric": "rate", "alert_side": "below"}).verdict == "critical"
+    assert evaluate_point(hist, low, {"metric": "rate"}).verdict == "critical"  # both sides by default
+    # the EWMA's side is its own: a sustained drop is no alert when only rises matter
+    ewma = MetricConfig(metric="task_seconds", chart="ewma", rules={"ewma": "warning"}, alert_side="above")
+    drop = series(list(noise(40, seed=4)) + [98.4] * 12)
+    ev = evaluate_point(drop[:51], drop[51], ewma)
+    assert ev.chart_statistic["ewma_z"] < 0 and ev.findings == () and ev.suppressed_findings
+    with pytest.raises(ValueError, match="alert_side"):
+        MetricConfig(metric="x", alert_side="up")
+
+
 def test_ewma_chart_catches_a_small_sustained_shift_that_shewhart_misses():
     base = list(noise(50, seed=9))
     pts = series(base + [101.6] * 12)  # +1.6 sigma for twelve batches: never beyond 3 sigma
