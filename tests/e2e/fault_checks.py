@@ -53,7 +53,8 @@ def _assert_every_task_killed_then_retried(stack: Stack, dag_id: str, run: dict,
     tries = _first_tries(stack, dag_id, run["dag_run_id"])
     escaped = sorted(t for t in set(tries) - killed - spare if not only or t.startswith(only))
     assert not escaped, (f"{dag_id} {run['logical_date'][:10]}: tasks that finished before their kill point: "
-                         f"{escaped} (the slowest look at the runners took {kills.slowest_look:.2f} s)")
+                         f"{[kills.explain(run['dag_run_id'], t) for t in escaped]} (the slowest look at the "
+                         f"runners took {kills.slowest_look:.2f} s)")
     for task_id in killed:
         first, *later = tries[task_id]
         assert first["state"] != "success", (task_id, first)

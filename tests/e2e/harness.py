@@ -440,6 +440,7 @@ def _record(thread: Any) -> dict:
     out: dict[str, Any] = {"error": thread.error}
     if hasattr(thread, "slowest_look"):
         out["slowest_look_seconds"] = round(thread.slowest_look, 3)
+        out["plans"] = thread.plans_seen()
     for attr in ("kills", "kill", "restart"):
         value = getattr(thread, attr, None)
         if value is not None:
