@@ -68,7 +68,9 @@ def test_the_outcome_stage_measures_every_configured_outcome_metric(warehouse):
     _chargebacks(warehouse, [(f"{DAY}-{i}", "2026-03-10 10:00:00") for i in np.flatnonzero(labels)])
     specs = load_quality_config("transactions").stage("outcome")
     values = {v.metric: v for v in measure_outcomes(warehouse, specs, load_dataset("transactions"), DAY)}
-    assert set(values) == {"outcome_precision_at_k", "outcome_recall_at_fpr", "outcome_average_precision"}
+    assert set(values) == {"outcome_precision_at_k", "outcome_recall_at_fpr", "outcome_average_precision",
+                           "outcome_recall_at_fpr_ewma"}  # the EWMA companion measures the same recall
+    assert values["outcome_recall_at_fpr_ewma"].value == values["outcome_recall_at_fpr"].value
     assert all(v.n == 400 and 0.3 < v.value <= 1.0 for v in values.values()), values
 
 
@@ -96,6 +98,25 @@ def test_a_champion_whose_outcome_drops_is_flagged_below_its_centre_and_signals_
         if i < 8:
             assert not result.findings and outcome_drift(warehouse, "transactions", day) == [], (day, result.findings)
     flagged = {f["metric"] for f in result.findings}
-    assert flagged and flagged <= {"outcome_precision_at_k", "outcome_recall_at_fpr", "outcome_average_precision"}
+    assert flagged and flagged <= {"outcome_precision_at_k", "outcome_recall_at_fpr", "outcome_average_precision",
+                                   "outcome_recall_at_fpr_ewma"}
     assert {f["severity"] for f in result.findings} == {"warning"} and not result.blocking
     assert outcome_drift(warehouse, "transactions", days[-1]) == sorted(flagged)
+
+
+def test_a_better_outcome_than_usual_is_no_alert_and_no_retraining(warehouse, tmp_path, monkeypatch):
+    from datetime import date, timedelta
+
+    from dataops.quality.drift import outcome_drift
+    from dataops.quality.gate import run_gate
+
+    monkeypatch.setenv("DATAOPS_QUALITY_SPC_OVERRIDES", '{"min_baseline_points": 7}')
+    days = [(date(2026, 3, 1) + timedelta(days=i)).isoformat() for i in range(9)]
+    for i, day in enumerate(days):
+        _scored_day(warehouse, day, seed=i, skill=0.0 if i < 8 else 1.0)  # the last day: far better
+        result = run_gate(warehouse.location, "transactions", day, stage="outcome", docs_dir=tmp_path)
+    assert not result.findings, result.findings
+    above = warehouse.fetchall("SELECT metric, verdict FROM quality.metric_history WHERE batch_date = ? "
+                               "AND metric LIKE 'outcome_%' AND value > ucl", [days[-1]])
+    assert above and {v for _, v in above} == {"in_control"}, above  # beyond the upper limit, not alerted
+    assert outcome_drift(warehouse, "transactions", days[-1]) == []
