@@ -12,6 +12,8 @@ import numpy as np
 TREND_ORIGIN = dt.date(2026, 1, 1)
 #: Day of the year the yearly season peaks (mid-December shopping).
 SEASON_PEAK_DAY = 349
+#: the id formats (``C`` + 7 digits, ``T`` + 6 digits) the dataset's contract checks hold this many
+MAX_CUSTOMERS, MAX_TERMINALS = 9_999_999, 999_999
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,9 @@ class SimConfig:
             raise ValueError("fraud_scale must be >= 0")
         if self.volume_growth <= -1 or not 0 <= self.volume_season < 1 or self.volume_noise < 0:
             raise ValueError("volume_growth must be > -1, volume_season in [0, 1) and volume_noise >= 0")
-        if self.customers > 9_999_999 or self.terminals > 999_999:
-            raise ValueError("at most 9,999,999 customers and 999,999 terminals fit the id formats")
+        if self.customers > MAX_CUSTOMERS or self.terminals > MAX_TERMINALS:
+            raise ValueError(f"at most {MAX_CUSTOMERS:,} customers and {MAX_TERMINALS:,} terminals fit the id "
+                             "formats (C + 7 digits, T + 6 digits: the dataset's contract)")
 
     def volume_factor(self, day: dt.date) -> float:
         """Multiplier of the day's volume from growth, yearly season and day-to-day noise (1.0 by default).
@@ -82,13 +85,15 @@ class SimConfig:
 
     @property
     def customers(self) -> int:
-        """Effective number of customers."""
-        return self.n_customers or max(500, round(self.tx_per_day / 1.5))
+        """Effective number of customers (by default one per 1.5 transactions of a day, as many as the id
+        format holds on the largest days)."""
+        return self.n_customers or min(MAX_CUSTOMERS, max(500, round(self.tx_per_day / 1.5)))
 
     @property
     def terminals(self) -> int:
-        """Effective number of terminals."""
-        return self.n_terminals or max(300, round(self.tx_per_day / 10))
+        """Effective number of terminals (by default one per 10 transactions of a day, as many as the id
+        format holds from 10 million a day on)."""
+        return self.n_terminals or min(MAX_TERMINALS, max(300, round(self.tx_per_day / 10)))
 
     @property
     def label_lookback_days(self) -> int:

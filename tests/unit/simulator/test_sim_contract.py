@@ -58,3 +58,18 @@ def test_most_customers_domestic(small_sim):
     nl_share = np.mean(pop.cust_country == COUNTRY_INDEX["NL"])
     assert 0.75 < nl_share < 0.9
     assert len(np.unique(pop.cust_country)) >= 5
+
+
+def test_a_day_of_ten_million_rows_or_more_gets_as_many_customers_and_terminals_as_the_id_formats_hold():
+    from dataops.simulator import SimConfig
+    from dataops.simulator.config import MAX_CUSTOMERS, MAX_TERMINALS
+
+    ten_million = SimConfig(tx_per_day=10_000_000)
+    assert (ten_million.customers, ten_million.terminals) == (6_666_667, MAX_TERMINALS)
+    huge = SimConfig(tx_per_day=30_000_000)
+    assert (huge.customers, huge.terminals) == (MAX_CUSTOMERS, MAX_TERMINALS)
+    pattern = {c.name: c.pattern for c in load_dataset("transactions").sources["transactions"].columns}
+    assert re.fullmatch(pattern["customer_id"], f"C{MAX_CUSTOMERS:07d}")
+    assert re.fullmatch(pattern["terminal_id"], f"T{MAX_TERMINALS:06d}")
+    with pytest.raises(ValueError, match="fit the id formats"):
+        SimConfig(tx_per_day=10_000_000, n_terminals=MAX_TERMINALS + 1)
