@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from dataops.simulator import geography as geo
 from dataops.simulator.amounts import legit_amount_cents
+from dataops.simulator.choice import weighted_choice
 from dataops.simulator.frauds import SCENARIOS, DayFrauds, day_start_seconds
 from dataops.simulator.population import (
     ATM,
@@ -140,7 +141,7 @@ def bulk_transactions(
     :param compromised: terminals to avoid (all their transactions are fraud that day).
     """
     rng = day_rng(seed, day, "bulk")
-    customer = rng.choice(pop.n_customers, size=n, p=pop.cust_weight)
+    customer = weighted_choice(rng, pop.cust_weight, n)  # rng.choice(n_customers, size=n, p=...), faster
     u = rng.random(n)
     p_ecom = pop.cust_p_ecom[customer]
     is_ecom = u < p_ecom
