@@ -15,7 +15,6 @@ Usage: ``python bench/bench_dag_parse.py [--repeat 5]``. Not a test: nothing her
 from __future__ import annotations
 
 import argparse
-import ast
 import importlib
 import os
 import statistics
@@ -47,14 +46,6 @@ trivial()
 '''
 
 
-def _airflow_imports(path: Path) -> list[str]:
-    """The ``airflow.*`` modules a file imports at its top (what the DAG processor pre-imports)."""
-    tree = ast.parse(path.read_text())
-    names = [a.name for n in tree.body if isinstance(n, ast.Import) for a in n.names]
-    names += [n.module for n in tree.body if isinstance(n, ast.ImportFrom) and n.module]
-    return [n for n in names if n.split(".")[0] == "airflow"]
-
-
 def _parse_in_fork(path: Path) -> tuple[float, int]:
     """Seconds of one ``DagBag`` parse of ``path`` in a forked child, and its DAG count."""
     read, write = os.pipe()
@@ -81,7 +72,9 @@ def _parse_in_fork(path: Path) -> tuple[float, int]:
 def forked_seconds(path: Path, repeat: int) -> tuple[float, int]:
     """Median seconds of a parse in a fresh fork (after pre-importing the file's ``airflow.*`` modules), and
     the DAG count."""
-    for module in _airflow_imports(path):
+    from airflow.utils.file import iter_airflow_imports  # what the DAG processor pre-imports
+
+    for module in iter_airflow_imports(str(path)):
         importlib.import_module(module)
     forked = [_parse_in_fork(path) for _ in range(repeat)]
     return statistics.median(s for s, _ in forked), forked[0][1]

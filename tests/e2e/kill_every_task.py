@@ -82,7 +82,12 @@ class _Plan:
     first_seen: float
     held: bool = False
     pid: int = 0
-    gone_after: float | None = None  # seconds from first sight to the runner's end, when it ended unkilled
+    gone_after: float | None = None  # seconds from first sight to the runner's end (killed or not)
+
+    @property
+    def point(self) -> float:
+        """The kill point, in seconds after first sight."""
+        return self.due - self.first_seen
 
 
 class KillEveryTask(threading.Thread):
@@ -116,13 +121,13 @@ class KillEveryTask(threading.Thread):
             mapped = any(t.run_id == run_id and name == task_id for t, name, _ in self._ids.values())
             return f"{task_id}: its runner was never seen ({'mapped' if mapped else 'its id not yet read'})"
         gone = "still running" if plan.gone_after is None else f"ended {plan.gone_after:.2f} s after first sight"
-        return (f"{task_id}: usually {plan.usual:.2f} s, kill point {plan.due - plan.first_seen:.2f} s after "
+        return (f"{task_id}: usually {plan.usual:.2f} s, kill point {plan.point:.2f} s after "
                 f"first sight, {'held' if plan.held else 'not held'}, {gone}")
 
     def plans_seen(self) -> list[dict]:
         """Every planned kill as plain data: run, task, usual seconds, kill point, held, unkilled end."""
         return [{"run_id": run_id, "task_id": task_id, "usual": round(p.usual, 2),
-                 "point": round(p.due - p.first_seen, 2), "held": p.held, "gone_after": p.gone_after}
+                 "point": round(p.point, 2), "held": p.held, "gone_after": p.gone_after}
                 for (run_id, task_id), p in self._plans.items()]
 
     def run(self) -> None:
