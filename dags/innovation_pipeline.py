@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 
 from dataops.datasets import DatasetConfig, list_datasets, load_dataset
+from dataops.release.config import STRATEGIES, ReleaseConfig
 from dataops.settings import approval_timeout, retry_delay
 from dataops_airflow.assets import champion_asset, outcome_drift_asset, score_drift_asset
 from dataops_airflow.notifiers import OpsFailureNotifier
@@ -34,10 +35,11 @@ the outcomes themselves).
 | `evaluate_challenger` | champion and challenger scored on the same out-of-time holdout; paired bootstrap CI of the gain; report (metrics, slices, PR curve, calibration) next to the challenger's artifacts, one per decision — its "Evaluation report" extra link opens it |
 | `needs_approval` | when the dataset requires a human approval (`promotion.require_approval` in its YAML, `DATAOPS_REQUIRE_APPROVAL` for a whole deployment, or the run's `require_approval` param) and the rule says promote: on to `approve_promotion`; otherwise straight to `promote_or_reject` |
 | `approve_promotion` | **Required Action**: the evaluation summary (gain, its confidence interval, every check incl. slices, the report link); `Approve` promotes, `Reject` records the rejection with the approver's login; no answer within `DATAOPS_APPROVAL_TIMEOUT` (default 72 h) rejects |
-| `promote_or_reject` | moves `champion` (or starts a `shadow` period of `shadow_days`, when > 0) in one transaction, or records the rejection with its reasons; emits `{champion}` on promotion |
+| `promote_or_reject` | starts the release the dataset's `promotion.release.strategy` names (or the run's `release_strategy`): `direct` moves `champion`, `shadow` scores beside it for `shadow_days`, `canary` decides a growing share of the transactions, `blue_green` scores one batch in the green slot before one switch; or records the rejection with its reasons; emits `{champion}` |
 
 Every decision, promote or reject, is recorded in the registry (`python -m dataops registry decisions`).
-A bad promotion is undone in one step with the `model_rollback` DAG or `python -m dataops registry rollback`.
+A bad promotion is undone in one step with the `model_rollback` DAG or `python -m dataops registry rollback`;
+a canary or a new champion under watch is rolled back automatically by the Value Pipeline's `release_step`.
 """
 
 DEFAULT_ARGS = {"owner": "ml-platform", "retries": 1, "retry_delay": retry_delay(timedelta(minutes=2)),
@@ -53,11 +55,21 @@ def _params() -> dict:
         "holdout_days": Param(7, type="integer", minimum=1),
         "keep_excluded": Param(False, type="boolean", description="train on out-of-control batches too"),
         "lgbm_params": Param({}, type="object", description="LightGBM parameter overrides"),
+        "release_strategy": Param(None, type=["null", "string"], enum=[None, *STRATEGIES],
+                                  description="how a winning challenger reaches production (empty: the dataset's "
+                                              "promotion.release.strategy)"),
         "shadow_days": Param(0, type="integer", minimum=0,
-                             description="score live batches in shadow for N days before the final decision"),
+                             description="score live batches in shadow for N days before the final decision "
+                                         "(> 0 with no strategy given: shadow)"),
         "require_approval": Param(None, type=["null", "boolean"],
                                   description="ask a human to approve a promotion (empty: the dataset's setting)"),
     }
+
+
+def release_config(cfg: DatasetConfig, params) -> ReleaseConfig:
+    """The dataset's release configuration with the run's overrides (``shadow_days`` > 0 alone means shadow)."""
+    strategy = params.get("release_strategy") or ("shadow" if params.get("shadow_days") else None)
+    return cfg.release.overridden(strategy=strategy, shadow_days=params.get("shadow_days") or None)
 
 
 def _approval(model: str) -> PromotionApprovalOperator:
@@ -87,10 +99,10 @@ def _promotion(cfg: DatasetConfig, champion, evaluation) -> None:
     @task(outlets=[champion], trigger_rule="none_failed_min_one_success",
           doc_md="Moves the alias (one transaction; the approver's login when approved) or skips with the "
                  "rejection reasons.")
-    def promote_or_reject(result: dict, run_key: str, params=None) -> dict:
+    def promote_or_reject(result: dict, run_key: str, params=None, data_interval_end=None) -> dict:
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from dataops.evaluation.shadow import start_shadow
+        from dataops.release.start import ReleaseInProgress, start_release
         from dataops_airflow.hooks import RegistryHook
 
         if not result["promote"]:
@@ -103,15 +115,18 @@ def _promotion(cfg: DatasetConfig, champion, evaluation) -> None:
                 raise AirflowSkipException(f"challenger {result['version']}: {review['reasons'][0]}")
             actor = review["actor"]
             reason = f"{reason}; approved by {actor} (decision {review['decision_id']})"
-        if params["shadow_days"]:
-            # the period's length is recorded with the move; the review reads it from there
-            move = start_shadow(registry, result["version"], shadow_days=params["shadow_days"],
-                                actor=actor, reason=reason)
-        else:  # compare-and-set against the champion the decision was made against
-            move = registry.promote(result["version"], actor=actor, alias="champion", reason=reason,
-                                    expected_version=result["champion_version"])
-        print(f"{move.alias} of {model}: {move.from_version} -> {result['version']} ({reason})")
-        return {"alias": move.alias, "version": result["version"], "from": move.from_version}
+        config = release_config(cfg, params)
+        # compare-and-set against the champion the decision was made against; the release's configuration and
+        # first batch date are recorded with the move (the Value Pipeline's score plan reads them back)
+        try:
+            moves = start_release(registry, result["version"], config, actor=actor, reason=reason,
+                                  expected_champion=result["champion_version"], started_on=data_interval_end.date())
+        except ReleaseInProgress as busy:
+            raise AirflowSkipException(f"challenger {result['version']} won, not released: {busy}") from busy
+        for move in moves:
+            print(f"{move.alias} of {model}: {move.from_version} -> {move.to_version} ({move.reason})")
+        return {"strategy": config.strategy, "version": result["version"],
+                "moves": [[m.alias, m.from_version, m.to_version] for m in moves]}
 
     approve = _approval(model)
     promote = promote_or_reject(evaluation, run_key=RUN_KEY)

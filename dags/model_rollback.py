@@ -16,7 +16,8 @@ DOC = """
 ### Roll the champion back
 
 Trigger with the form (**Trigger DAG w/ config**): pick the model, write why. The `champion` alias moves
-back to the version it pointed at before its last move, in one transaction, and the move is appended to the
+back to the version it pointed at before its last move — or, after a canary or blue/green release, switches
+back to the previous champion still warm as `standby` — in one transaction, and the move is appended to the
 alias history with your reason — `python -m dataops registry history` shows every move.
 The Value Pipeline's next run scores with the restored version.
 
@@ -41,11 +42,12 @@ Same thing from a shell: `python -m dataops registry rollback --reason "..."`.
 def model_rollback():
     @task(doc_md="Moves `champion` one step back and returns the move.")
     def rollback_champion(params=None, dag_run=None) -> dict:
+        from dataops.release.rollback import rollback_champion
         from dataops_airflow.hooks import RegistryHook
 
         registry = RegistryHook(model_name=params["model"]).get_conn()
         actor = getattr(dag_run, "triggering_user_name", None) or "model_rollback"
-        move = registry.rollback("champion", reason=params["reason"], actor=actor)
+        move = rollback_champion(registry, reason=params["reason"], actor=actor)
         print(f"champion of {params['model']}: {move.from_version} -> {move.to_version}")
         return {"from": move.from_version, "to": move.to_version}
 

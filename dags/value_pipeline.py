@@ -29,9 +29,9 @@ Runs every day on the batch that the upstream system lands in S3 (`s3://<landing
 | `ingest` | waits for each source's manifest (reschedule mode), checks the file contract, loads valid rows into `raw.*` and quarantines the rest with a reason (`raw.quarantine`) | a late batch times out with the missing key in the message; a contract break names the file, the column and what was expected — the file is in the `quarantine/` prefix |
 | `transform` | dbt (one task per model, `dbt build` = run + tests) for the batch date | the log names the failing model or test |
 | `quality` | statistical process control gate (Great Expectations); `open_triage` opens the analysts' triage of a stopped batch (a `quality_triage` run) | a critical finding blocks scoring; analysts get an email linking to their Required Action |
-| `score` | champion model scores the batch in bounded-memory chunks; a shadow challenger scores alongside | skipped with a clear message when there is no champion yet |
+| `score` | `release_plan` reads the registry once for the batch; the champion scores it in bounded-memory chunks and a release's challenger (shadow, canary, green, standby) alongside; `release_step` holds, promotes, switches or rolls back the release and moves the day's decisions with it | skipped with a clear message when there is no champion yet; a rollback mails the analysts and operations |
 | `monitor` | `outcome_quality`: the champion's precision at the alert budget, recall at the fixed false-positive rate and average precision on the scoring day whose chargebacks matured (`ds` minus the dataset's `label_maturity_days`), judged with SPC; `signal_outcome_drift` emits the outcome-drift Asset (it triggers the Innovation Pipeline) when they dropped | nothing stops: a drop is a warning for the analysts and a retraining |
-| `publish` | emits the Assets other DAGs are scheduled on: the marts once the gate passed, the predictions once the champion scored and `score_metrics` passed (a skipped shadow does not matter) | a failed gate publishes nothing |
+| `publish` | emits the Assets other DAGs are scheduled on: the marts once the gate passed, the predictions once the release step ran and `score_metrics` passed (a skipped challenger does not matter) | a failed gate publishes nothing |
 | `pipeline_speed` | after the predictions are published: each task's seconds of work in this run (Airflow's task-instance records) and rows per second of the load and the scoring, judged with SPC against earlier runs (Shewhart for a jump, EWMA for a slow leak) | nothing stops: a slower pipeline is a warning mailed to operations |
 
 Every task is idempotent for its `ds`: reruns replace that date's partition and never duplicate rows.
@@ -169,17 +169,34 @@ def build_value_pipeline(cfg: DatasetConfig):
 
         @task_group(group_id="score")
         def score():
-            champion = ScoreBatchOperator(task_id="score_champion", dataset=dataset, role="champion",
-                                          doc_md="Scores the batch with the `champion` model into `marts.predictions`.")
-            ScoreBatchOperator(task_id="score_shadow", dataset=dataset, role="shadow",
-                               doc_md="Scores the batch with the `shadow` challenger (if any); decisions unaffected.")
             from dataops_airflow.operators.quality import QualityGateOperator
+            from dataops_airflow.operators.release import ReleasePlanOperator, ReleaseStepOperator
 
+            plan = ReleasePlanOperator(
+                task_id="release_plan", dataset=dataset,
+                doc_md="Reads the registry once for this batch: the champion's version and, during a release, the "
+                       "challenger's slot (shadow, canary, green, standby) and the share of transactions it decides.")
+            champion = ScoreBatchOperator(
+                task_id="score_champion", dataset=dataset, role="champion", plan=plan.output,
+                doc_md="Scores every transaction with the plan's `champion`; its rows decide all of them but a "
+                       "canary's share.")
+            challenger = ScoreBatchOperator(
+                task_id="score_challenger", dataset=dataset, role="challenger", plan=plan.output,
+                doc_md="Scores every transaction with the plan's challenger (shadow, canary, green or standby; "
+                       "skipped when none): a canary decides its share, the others decide nothing.")
+            step = ReleaseStepOperator(
+                task_id="release_step", dataset=dataset, plan=plan.output, trigger_rule="none_failed",
+                doc_md="A canary holds, is promoted at the end of its schedule or is rolled back on a finding "
+                       "beyond the champion's limits; a green slot is switched to or dropped; a new champion "
+                       "under watch is kept or switched back to the standby. The day's decisions move with the "
+                       "aliases; a rollback e-mails the analysts and operations.")
             score_metrics = QualityGateOperator(
                 task_id="score_metrics", dataset=dataset, stage="post_score", run_gx=False,
                 doc_md="SPC on the champion's scores (mean, share above the decision threshold); a critical "
                        "shift fails here so the predictions are not published.")
-            champion >> score_metrics
+            plan >> [champion, challenger]
+            [champion, challenger] >> step >> score_metrics
+            champion >> score_metrics  # no champion (skipped): no score metrics to judge
 
         @task_group(group_id="publish")
         def publish():
@@ -202,8 +219,8 @@ def build_value_pipeline(cfg: DatasetConfig):
         ingested >> transform >> gate_group
         ingested >> _monitor_outcomes(cfg)  # the day's chargebacks are loaded: the matured day can be judged
         gate >> scored
-        # Publish follows what it announces, not the whole score group: the shadow task skips on every day
-        # without a challenger, and a skipped upstream would skip the publication under all_success.
+        # Publish follows what it announces, not the whole score group: the challenger task skips on every day
+        # without a release, and a skipped upstream would skip the publication under all_success.
         # The marts are announced once the gate passed; the predictions once the champion scored and its
         # score SPC (score_metrics) passed. A failed gate (or score SPC) publishes nothing.
         marts, predictions = publish()

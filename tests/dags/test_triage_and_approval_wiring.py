@@ -23,9 +23,19 @@ def test_the_gate_opens_the_triage_without_holding_the_scoring(dagbag):
     assert opener.upstream_task_ids == {"quality.spc_gate"} and opener.trigger_rule == "all_failed"
     assert opener.trigger_dag_id == "quality_triage" and opener.skip_when_already_exists
     # scoring and the marts' publication follow the gate itself, not the (usually skipped) triage opener
-    assert dag.get_task("score.score_champion").upstream_task_ids == {"quality.spc_gate"}
+    assert dag.get_task("score.release_plan").upstream_task_ids == {"quality.spc_gate"}
+    assert dag.get_task("score.score_champion").upstream_task_ids == {"score.release_plan"}
     assert dag.get_task("publish.publish_marts").upstream_task_ids == {"quality.spc_gate"}
     assert not opener.downstream_task_ids
+
+
+def test_the_release_step_runs_after_both_scorers_and_before_the_score_metrics(dagbag):
+    dag = dagbag.dags["value_pipeline_transactions"]
+    step = dag.get_task("score.release_step")
+    assert step.upstream_task_ids == {"score.release_plan", "score.score_champion", "score.score_challenger"}
+    assert step.trigger_rule == "none_failed"  # a day without a release skips the challenger, not the step
+    # the published score metrics are the champion's after the step moved the day's decisions
+    assert dag.get_task("score.score_metrics").upstream_task_ids == {"score.release_step", "score.score_champion"}
 
 
 def test_the_triage_asks_the_analysts_then_labels_then_reruns(dagbag):

@@ -29,6 +29,7 @@ WAREHOUSE_FREE = {
     "send_email": "smoke check: SMTP only",
     "promote_or_reject": "moves a registry alias (registry_default), reads no warehouse table",
     "rollback_champion": "moves a registry alias (registry_default), reads no warehouse table",
+    "release_plan": "reads the registry's aliases (registry_default), no warehouse table",
     "needs_approval": "reads the evaluation's XCom and the settings",
     "approve_promotion": "human-in-the-loop wait; records the answer in the registry only",
     "analyst_verdict": "human-in-the-loop wait (the analysts' answer)",
@@ -38,7 +39,7 @@ WAREHOUSE_FREE = {
 
 #: Tasks known to open the warehouse: they must exist (so the rule is never checked on nothing).
 WAREHOUSE_TASKS = ("plan_training", "train_challenger", "evaluate_challenger", "review_shadow_challenger",
-                   "signal_score_drift", "spc_gate", "score_champion", "record_in_warehouse", "apply_label",
+                   "signal_score_drift", "spc_gate", "score_champion", "score_challenger", "release_step", "record_in_warehouse", "apply_label",
                    "apply_verdict")
 
 

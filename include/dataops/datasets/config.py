@@ -9,6 +9,7 @@ import yaml
 
 from dataops import settings
 from dataops.identifiers import checked_name
+from dataops.release.config import ReleaseConfig
 
 _HERE = Path(__file__).resolve().parent
 _TYPES = {"string", "timestamp", "double", "integer", "date"}
@@ -72,7 +73,8 @@ class DatasetConfig:
 
     ``dbt_select`` (dbt selectors the Value Pipeline builds for a batch) and ``marts`` (the tables it
     announces as Assets) come from the file's ``pipeline:`` section; ``require_approval`` (a human approves
-    each promotion of the Innovation Pipeline) from its ``promotion:`` section.
+    each promotion of the Innovation Pipeline) and ``release`` (how a winning challenger reaches production,
+    :class:`~dataops.release.config.ReleaseConfig`) from its ``promotion:`` section.
     """
 
     name: str
@@ -87,6 +89,7 @@ class DatasetConfig:
     dbt_select: tuple[str, ...] = ()
     marts: tuple[str, ...] = ()
     require_approval: bool = False
+    release: ReleaseConfig = field(default_factory=ReleaseConfig)
 
     @property
     def model_name(self) -> str:
@@ -174,4 +177,12 @@ def load_dataset(name: str) -> DatasetConfig:
         dbt_select=tuple(pipeline.get("dbt_select") or ()),
         marts=tuple(pipeline.get("marts") or ()),
         require_approval=bool((raw.get("promotion") or {}).get("require_approval", False)),
+        release=_release(name, (raw.get("promotion") or {}).get("release")),
     )
+
+
+def _release(name: str, raw: dict | None) -> ReleaseConfig:
+    try:
+        return ReleaseConfig.from_dict(raw)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ValueError(f"dataset {name!r}: promotion.release: {exc}") from exc

@@ -101,7 +101,7 @@ def knowledge_time(day: str, maturity_days: int) -> datetime:
     return datetime.fromisoformat(day) + timedelta(days=maturity_days + 1)
 
 
-def measure_outcomes(warehouse: Any, specs: list[Any], ds_cfg: Any, day: str) -> list[Any]:
+def measure_outcomes(warehouse: Any, specs: list[Any], ds_cfg: Any, day: str, role: str = "champion") -> list[Any]:
     """The ``stage: outcome`` metric values of scoring day ``day`` (a ``MetricValue`` per configured metric).
 
     The alert budget and false-positive rate are the promotion evaluation's
@@ -111,6 +111,7 @@ def measure_outcomes(warehouse: Any, specs: list[Any], ds_cfg: Any, day: str) ->
     :param specs: the ``outcome`` stage's metric specs.
     :param ds_cfg: the dataset configuration.
     :param day: the scoring day whose labels matured, ``YYYY-MM-DD``.
+    :param role: whose predictions (``champion``; a canary's are judged against the champion's history).
     """
     from dataops.metrics.summary import EvaluationConfig
     from dataops.quality.metrics import MetricValue
@@ -119,6 +120,7 @@ def measure_outcomes(warehouse: Any, specs: list[Any], ds_cfg: Any, day: str) ->
     if not wanted:
         return []
     ev = EvaluationConfig()
-    scores, labels = labelled_scores(warehouse, ds_cfg, day, knowledge_time(day, ds_cfg.label_maturity_days))
+    scores, labels = labelled_scores(warehouse, ds_cfg, day, knowledge_time(day, ds_cfg.label_maturity_days),
+                                     role)
     outcome = outcome_of(scores, labels, day, top_k=ev.top_k_per_day, max_fpr=ev.max_fpr)
     return [MetricValue(m.name, outcome.values[KINDS[m.kind]], outcome.rows) for m in wanted]

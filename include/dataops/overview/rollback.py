@@ -11,6 +11,7 @@ from typing import Any
 from dataops.identifiers import checked_text
 from dataops.registry import ANY, ConcurrentAliasUpdate, NoPreviousVersion, VersionNotFound
 from dataops.registry.aliases import AliasMove
+from dataops.release.rollback import rollback_champion
 
 MIN_REASON = 5
 INVALID, NOTHING, STALE = "invalid", "nothing_to_roll_back", "stale"
@@ -47,7 +48,8 @@ def check_request(reason: str, confirmed: bool, actor: str) -> str:
 
 def roll_back_champion(registry: Any, *, reason: str, confirmed: bool, actor: str,
                        expected_version: str | None | object = ANY) -> AliasMove:
-    """Move the champion one step back along its lineage and record who and why.
+    """Move the champion one step back (to a release's warm standby, else along its lineage) and record who and
+    why (:func:`dataops.release.rollback.rollback_champion`).
 
     :param registry: a :class:`dataops.registry.ModelRegistry`.
     :param reason: why (recorded in the alias history).
@@ -58,7 +60,7 @@ def roll_back_champion(registry: Any, *, reason: str, confirmed: bool, actor: st
     """
     text = check_request(reason, confirmed, actor)
     try:
-        return registry.rollback("champion", reason=text, actor=actor.strip(), expected_version=expected_version)
+        return rollback_champion(registry, reason=text, actor=actor.strip(), expected_version=expected_version)
     except NoPreviousVersion as exc:
         raise RollbackRefused(NOTHING, f"nothing to roll back: {exc}") from exc
     except ConcurrentAliasUpdate as exc:

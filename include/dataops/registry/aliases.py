@@ -30,7 +30,7 @@ from dataops.registry.tables import RegistryTables
 ANY = object()
 """``expected_version`` sentinel: move whatever the alias currently points to."""
 
-KNOWN_ALIASES = ("champion", "challenger", "shadow")
+KNOWN_ALIASES = ("champion", "challenger", "shadow", "canary", "green", "standby")
 
 
 @dataclass(frozen=True)
@@ -197,10 +197,11 @@ def move_alias(conn: sa.Connection, t: RegistryTables, *, model_name: str, alias
 
 
 def remove_alias(conn: sa.Connection, t: RegistryTables, *, model_name: str, alias: str, actor: str, reason: str,
-                 expected_version: Any = ANY) -> AliasMove:
+                 expected_version: Any = ANY, details: Mapping | None = None) -> AliasMove:
     """Unset ``alias`` inside the caller's transaction, compare-and-set like a move, recorded as ``remove``.
 
     :param expected_version: the version the caller decided to remove (:data:`ANY`: whatever it points to).
+    :param details: JSON-ready facts recorded with the removal (e.g. the findings of a rolled-back canary).
     :raises ConcurrentAliasUpdate: the alias is unset, points elsewhere, or changed during the write.
     """
     _require_reason(reason)
@@ -215,4 +216,4 @@ def remove_alias(conn: sa.Connection, t: RegistryTables, *, model_name: str, ali
         raise ConcurrentAliasUpdate(f"alias {alias!r} of {model_name!r} changed while removing it "
                                     f"(revision {current.revision} is gone)")
     return _record(conn, t, model_name, alias, current.revision + 1, "remove", current.version, None, actor,
-                   reason, None)
+                   reason, details)

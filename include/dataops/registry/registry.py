@@ -19,6 +19,7 @@ from dataops.registry.features import FeatureEncoder
 from dataops.registry.loaded_model import LoadedModel
 from dataops.registry.provenance import utcnow
 from dataops.registry.tables import create_tables, registry_tables
+from dataops.registry.transaction import AliasTransaction
 
 REQUIRED_FILES = ("model.txt", "features.json")
 
@@ -296,6 +297,16 @@ class ModelRegistry:
         with _alias_race_errors(alias), self.engine.begin() as conn:
             return move_alias(conn, self.tables, model_name=self.model_name, alias=alias, to_version=None,
                               action="rollback", actor=actor, reason=reason, expected_version=expected_version)
+
+    @contextmanager
+    def transaction(self, *, actor: str) -> Iterator[AliasTransaction]:
+        """Move several aliases in one transaction: all of them move or none (see :class:`AliasTransaction`).
+
+        :param actor: who moves them (recorded on every move).
+        :raises ConcurrentAliasUpdate: an alias was not where a move expected it, or moved meanwhile.
+        """
+        with _alias_race_errors("release"), self.engine.begin() as conn:
+            yield AliasTransaction(conn, self.tables, self.model_name, actor)
 
     def history(self, alias: str | None = None) -> list[dict]:
         """Append-only alias history (oldest first), optionally for one alias."""

@@ -6,9 +6,12 @@ model role are then replaced in one transaction (:meth:`Warehouse.replace`), so 
 predictions and another dataset's scores are never touched. For scale-out, ``part=(i, n)`` scores only the
 rows whose id hashes to bucket ``i`` of ``n`` (one mapped task per part).
 
-``marts.predictions`` is generic: ``dataset, id, batch_date, score, decision, model_version, role, scored_at``;
-``id`` holds the value of the dataset's ``id_column`` (as text). A table written before ``dataset`` existed
-(``tx_id`` instead of ``id``) is migrated in place the first time it is scored into (:func:`ensure_predictions`).
+``marts.predictions`` is generic: ``dataset, id, batch_date, score, decision, model_version, role, scored_at,
+decides``; ``id`` holds the value of the dataset's ``id_column`` (as text). ``decides`` marks the row whose
+``decision`` is acted on: one row per transaction, the champion's, or the canary's for its share during a canary
+release (:mod:`dataops.release`); shadow, green and standby rows decide nothing. A table of an older shape (no
+``dataset``, ``tx_id`` instead of ``id``, no ``decides``) is migrated in place the first time it is scored into
+(:func:`ensure_predictions`).
 """
 
 from __future__ import annotations
@@ -21,15 +24,16 @@ import numpy as np
 import pyarrow as pa
 
 from dataops.datasets.config import DatasetConfig
+from dataops.release.plan import Slot
 from dataops.warehouse import StagedLoad, Warehouse, WarehouseLocation, open_warehouse
 
 log = logging.getLogger(__name__)
 
 PREDICTIONS = "marts.predictions"
-COLUMNS = ("dataset", "id", "batch_date", "score", "decision", "model_version", "role", "scored_at")
+COLUMNS = ("dataset", "id", "batch_date", "score", "decision", "model_version", "role", "scored_at", "decides")
 _DDL = f"""CREATE TABLE IF NOT EXISTS {PREDICTIONS} (
     dataset VARCHAR, id VARCHAR, batch_date DATE, score DOUBLE PRECISION, decision BOOLEAN,
-    model_version VARCHAR, role VARCHAR, scored_at TIMESTAMP)"""
+    model_version VARCHAR, role VARCHAR, scored_at TIMESTAMP, decides BOOLEAN)"""
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,9 @@ def ensure_predictions(warehouse: Warehouse, dataset: str) -> None:
         log.warning("%s: adding column dataset (existing rows are attributed to %s)", PREDICTIONS, dataset)
         warehouse.execute(f"ALTER TABLE {PREDICTIONS} ADD COLUMN dataset VARCHAR")
         warehouse.execute(f"UPDATE {PREDICTIONS} SET dataset = ? WHERE dataset IS NULL", [dataset])
+    if "decides" not in columns:  # before releases, the champion's rows were the decisions
+        warehouse.execute(f"ALTER TABLE {PREDICTIONS} ADD COLUMN decides BOOLEAN")
+        warehouse.execute(f"UPDATE {PREDICTIONS} SET decides = (role = 'champion') WHERE decides IS NULL")
 
 
 def _part_filter(warehouse: Warehouse, id_expr: str, part: tuple[int, int] | None) -> str:
@@ -95,9 +102,17 @@ def _sample_keeper(id_column: str, model, role: str, part: tuple[int, int] | Non
     return SampleKeeper(id_column, list(model.features))
 
 
+def _slot(role: str, slot: Slot | None, model) -> Slot:
+    if slot is None:
+        return Slot(role, model.version)
+    if slot.version != model.version:
+        raise ValueError(f"the plan's {slot.role} slot is version {slot.version}, the model given is {model.version}")
+    return slot
+
+
 def score_batch(location: Warehouse | WarehouseLocation, dataset: DatasetConfig, batch_date: str, model, *,
                 role: str = "champion", threshold: float | None = None, chunk_size: int = 100_000,
-                part: tuple[int, int] | None = None) -> ScoreReport:
+                part: tuple[int, int] | None = None, slot: Slot | None = None) -> ScoreReport:
     """Score the feature rows of ``batch_date`` and replace their predictions for (dataset, role).
 
     :param location: the warehouse (a :class:`~dataops.warehouse.Warehouse` or its location).
@@ -106,10 +121,14 @@ def score_batch(location: Warehouse | WarehouseLocation, dataset: DatasetConfig,
     :param model: a :class:`dataops.registry.LoadedModel` (anything with ``version``, ``features`` and
         ``predict_proba``).
     :param role: ``champion`` (its decisions are used) or ``shadow`` (recorded alongside, not acted on).
+    :param slot: the batch's :class:`~dataops.release.plan.Slot` for this model (its role and which
+        transactions it decides, e.g. a canary's share); overrides ``role``.
     :param threshold: decision threshold; the dataset's ``decision_threshold`` by default.
     :param chunk_size: rows per chunk; bounds memory (DuckDB hands out at most 122,880 rows per batch).
     :param part: ``(index, count)`` to score one hash partition of the batch only.
     """
+    slot = _slot(role, slot, model)
+    role = slot.role
     warehouse = open_warehouse(location)
     threshold = dataset.decision_threshold if threshold is None else threshold
     idc = dataset.id_column
@@ -120,13 +139,14 @@ def score_batch(location: Warehouse | WarehouseLocation, dataset: DatasetConfig,
     rows = flagged = chunks = 0
     keeper = _sample_keeper(idc, model, role, part)
     with warehouse.staging() as staging:
-        staging.execute("CREATE OR REPLACE TEMP TABLE scored (id VARCHAR, score DOUBLE)")
+        staging.execute("CREATE OR REPLACE TEMP TABLE scored (id VARCHAR, score DOUBLE, decides BOOLEAN)")
         for frame in warehouse.stream(features, [batch_date], batch_size=chunk_size):
             if keeper is not None:
                 keeper.add(frame)
             scores = np.asarray(model.predict_proba(frame), dtype=np.float64)
-            staging.register("scored_chunk", pa.table({"id": frame[idc].astype(str).to_numpy(), "score": scores}))
-            staging.execute("INSERT INTO scored SELECT id, score FROM scored_chunk")
+            ids = frame[idc].astype(str).to_numpy()
+            staging.register("scored_chunk", pa.table({"id": ids, "score": scores, "decides": slot.decides(ids)}))
+            staging.execute("INSERT INTO scored SELECT id, score, decides FROM scored_chunk")
             staging.unregister("scored_chunk")
             rows += len(frame)
             flagged += int((scores >= threshold).sum())
@@ -137,7 +157,7 @@ def score_batch(location: Warehouse | WarehouseLocation, dataset: DatasetConfig,
                       f"{_part_filter(warehouse, 'id', part)}", [dataset.name, batch_date, role])],
             loads=[StagedLoad(PREDICTIONS, COLUMNS,
                               "SELECT CAST(? AS VARCHAR), id, CAST(? AS DATE), score, score >= ?, "
-                              "CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS TIMESTAMP) FROM scored",
+                              "CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS TIMESTAMP), decides FROM scored",
                               [dataset.name, batch_date, threshold, model.version, role, scored_at])])
     _record_reference(warehouse, dataset.name, model)
     if keeper is not None:

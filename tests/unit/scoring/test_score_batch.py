@@ -111,11 +111,29 @@ def test_a_predictions_table_of_the_old_shape_is_migrated(warehouse, transaction
     warehouse.execute(f"CREATE TABLE {PREDICTIONS} (tx_id VARCHAR, batch_date DATE, score DOUBLE PRECISION, "
                       "decision BOOLEAN, model_version VARCHAR, role VARCHAR, scored_at TIMESTAMP)")
     warehouse.execute(f"INSERT INTO {PREDICTIONS} (tx_id, batch_date, role, model_version) VALUES "
-                      "('a', DATE '2026-03-13', 'champion', 'v0'), ('b', DATE '2026-03-14', 'champion', 'v0')")
+                      "('a', DATE '2026-03-13', 'champion', 'v0'), ('b', DATE '2026-03-14', 'champion', 'v0'), "
+                      "('c', DATE '2026-03-13', 'shadow', 'v9')")
     score_batch(warehouse, transactions, DAY, FakeModel("v1"))
-    assert warehouse.fetchall(f"SELECT dataset, id, model_version FROM {PREDICTIONS} WHERE model_version = 'v0'") \
-        == [("transactions", "a", "v0")]  # the other day is kept, the scored day replaced
-    assert warehouse.fetchone(f"SELECT count(*) FROM {PREDICTIONS} WHERE model_version = 'v1'") == (5,)
+    assert warehouse.fetchall(f"SELECT dataset, id, model_version, decides FROM {PREDICTIONS} WHERE model_version "
+                              "IN ('v0', 'v9') ORDER BY id") \
+        == [("transactions", "a", "v0", True), ("transactions", "c", "v9", False)]  # the other day is kept
+    assert warehouse.fetchone(f"SELECT count(*) FROM {PREDICTIONS} WHERE model_version = 'v1' AND decides") == (5,)
+
+
+def test_a_canary_slot_and_the_champion_s_decide_each_transaction_once(warehouse, transactions):
+    from dataops.release.plan import Slot
+
+    ids = _features(warehouse, amounts=[float(a) for a in range(1, 201)], prefix="20260314-")
+    score_batch(warehouse, transactions, DAY, FakeModel("v1"), slot=Slot("champion", "v1", 0.25))
+    score_batch(warehouse, transactions, DAY, FakeModel("v2"), slot=Slot("canary", "v2", 0.25))
+    score_batch(warehouse, transactions, DAY, FakeModel("v3"), role="shadow")
+    rows = warehouse.fetchall(f"SELECT id, role, decides FROM {PREDICTIONS} WHERE batch_date = DATE '{DAY}'")
+    deciding = sorted((i, r) for i, r, d in rows if d)
+    assert [i for i, _ in deciding] == sorted(ids)  # every transaction decided, none twice, never by the shadow
+    canary = sum(1 for _, r in deciding if r == "canary")
+    assert 30 <= canary <= 70, canary  # about a quarter of 200
+    with pytest.raises(ValueError, match="the plan's canary slot is version v2"):
+        score_batch(warehouse, transactions, DAY, FakeModel("v7"), slot=Slot("canary", "v2", 0.25))
 
 
 def test_the_scoring_model_s_training_reference_is_kept_for_feature_drift(warehouse, transactions):
