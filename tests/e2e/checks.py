@@ -19,7 +19,8 @@ from tests.e2e.harness import SENSOR_TIMEOUT, Observed, Scenario, full_log, mail
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(3600)]
 
 GATE = "quality.spc_gate"
-SCORING = ("score.score_champion", "score.score_shadow", "score.score_metrics")
+SCORING = ("score.release_plan", "score.score_champion", "score.score_challenger", "score.release_step",
+           "score.score_metrics")
 PUBLISH = ("publish.publish_marts", "publish.publish_predictions")
 #: a finding line of the gate's failure message: ``transactions.<metric> <date> = <value> ... (<rule>)``
 FINDING = re.compile(r"transactions\.(?P<metric>\S+) (?P<ds>\d{4}-\d{2}-\d{2}) = (?P<value>\S+)"
@@ -95,6 +96,11 @@ def test_clean_days_score_every_transaction_once_and_publish(e2e: Stack):
             "AND role = 'champion'")[0]
         loaded = e2e.rows_of(f"SELECT count(*) FROM marts.fct_transaction_features WHERE batch_date = '{ds}'")[0][0]
         assert scored == distinct == loaded > 0, (ds, scored, distinct, loaded)
+        deciding = e2e.rows_of(  # one deciding row per transaction, by the plan's champion (no release here)
+            f"SELECT count(*), count(DISTINCT id), count(DISTINCT model_version) FROM marts.predictions "
+            f"WHERE batch_date = '{ds}' AND decides")[0]
+        assert tuple(deciding) == (loaded, loaded, 1), (ds, deciding, loaded)
+        assert states["score.release_step"] == "success" and states["score.score_challenger"] == "skipped", states
         mine = [e for e in events if e.get("source_run_id") == run["dag_run_id"]]
         uris = {e.get("uri") or e.get("asset", {}).get("uri") or e.get("name") for e in mine}
         assert len(mine) >= 2, (ds, uris)

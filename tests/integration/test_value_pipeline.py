@@ -106,7 +106,8 @@ def test_value_pipeline_over_consecutive_days(airflow_db, stack_connections, s3_
         run, states = _run(dag, day)
         assert run.state == "success", states
         assert states["score.score_champion"] == "success"
-        assert states["score.score_shadow"] == "skipped"  # no shadow challenger registered
+        assert states["score.score_challenger"] == "skipped"  # no release in progress
+        assert states["score.release_plan"] == "success" and states["score.release_step"] == "success", states
         assert states["transform.fct_transaction_features_model_build"] == "success"
         # a clean day publishes its marts and predictions although the shadow task skipped
         assert states["score.score_metrics"] == "success", states

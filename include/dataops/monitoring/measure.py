@@ -39,6 +39,37 @@ def scoring_version(warehouse: Any, dataset: str, batch_date: str, role: str = "
     return counts.most_common(1)[0][0] if counts else None
 
 
+SCORE_LEVEL_KINDS = ("score_mean", "score_flag_rate")
+
+
+def champion_days(warehouse: Any, dataset: str, before: str) -> dict[date, str]:
+    """Batch date -> the champion version whose rows decided it, for the batches before ``before``."""
+    from dataops.scoring.batch import PREDICTIONS
+
+    if not warehouse.table_exists(PREDICTIONS):
+        return {}
+    rows = warehouse.fetchall(f"SELECT batch_date, model_version FROM {PREDICTIONS} WHERE dataset = ? "
+                              "AND role = 'champion' AND batch_date < CAST(? AS DATE) GROUP BY batch_date, model_version",
+                              [dataset, before])
+    return {d if isinstance(d, date) else date.fromisoformat(str(d)): str(v) for d, v in rows}
+
+
+def same_model_history(warehouse: Any, dataset: str, specs: list[MetricSpec], history: dict[str, list[Any]],
+                       batch_date: str, version: str | None) -> dict[str, list[Any]]:
+    """The score metrics' history restricted to the batches ``version`` scored as champion.
+
+    A model's score level is its own: after a promotion the previous champion's scores are no baseline for the
+    new one (SPC practice: a deliberate change of the process starts a new baseline, ``learning`` until it has
+    its points). Other metrics keep their whole history.
+    """
+    names = {s.name for s in specs if s.kind in SCORE_LEVEL_KINDS}
+    if not names or version is None:
+        return history
+    days = champion_days(warehouse, dataset, batch_date)
+    return {m: [p for p in pts if days.get(p.batch_date) == version] if m in names else pts
+            for m, pts in history.items()}
+
+
 def drift_values(warehouse: Any, specs: list[MetricSpec], ds_cfg: Any, batch_date: str,
                  reference: dict | None) -> tuple[list[MetricValue], list[str]]:
     """``feature_psi.<feature>`` values (None without a reference) and a note naming the worst features."""

@@ -1,8 +1,10 @@
-"""The model registry as the view shows it: champion and shadow, the alias timeline, the decisions.
+"""The model registry as the view shows it: champion, shadow and a release's aliases, the alias timeline, the
+decisions.
 
 Every move of an alias (promote, rollback, remove) is a row of the registry's append-only alias history
 with who moved it and why; every decision links to its evaluation report (served by the ``/dataops`` app).
-The champion can be rolled back when its lineage has a previous version (:func:`rollback_target`).
+The champion can be rolled back to a release's warm ``standby``, or else when its lineage has a previous version
+(:func:`rollback_target`), exactly as :func:`dataops.release.rollback.rollback_champion` moves it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataops.registry.aliases import lineage
 from dataops.weblinks import evaluation_report_url
 
 CHAMPION, SHADOW = "champion", "shadow"
+RELEASE_ALIASES = ("canary", "green", "standby")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class RegistryOverview:
     timeline: tuple[AliasStep, ...]
     decisions: tuple[Decision, ...]
     rollback_to: str | None
+    releasing: tuple[tuple[str, str], ...] = ()
+    """The release's other aliases set now: (alias, version) of ``canary``, ``green``, ``standby``."""
 
 
 def rollback_target(champion: str | None, history: Sequence[dict[str, Any]]) -> str | None:
@@ -101,5 +106,7 @@ def registry_overview(registry: Any, *, base: str | None = None) -> RegistryOver
     champion_history.sort(key=lambda row: row["revision"])
     timeline = sorted((_step(row) for row in history), key=lambda s: (s.at, s.revision), reverse=True)
     decisions = [_decision(registry.model_name, row, base) for row in registry.decisions()]
+    releasing = tuple((a, aliases[a]) for a in RELEASE_ALIASES if a in aliases)
+    target = aliases.get("standby") or rollback_target(champion, champion_history)
     return RegistryOverview(registry.model_name, champion, aliases.get(SHADOW), tuple(timeline),
-                            tuple(reversed(decisions)), rollback_target(champion, champion_history))
+                            tuple(reversed(decisions)), target if champion is not None else None, releasing)

@@ -13,6 +13,11 @@ Set in the dataset YAML under ``promotion.release`` and overridable per Innovati
         blue_green: {max_score_psi: 0.25, max_flag_rate_ratio: 2.0, min_agreement: 0.95}
         watch_days: 7               # the previous champion stays warm as `standby` this long after a release
         rollback_on: [critical]     # finding severities that roll a canary or a new champion back
+        score_alert_side: above     # score metrics judged on this side of the champion's limits (or both)
+
+A canary's (or a new champion's) score metrics are judged against the champion's control limits on the side
+that hurts at once: more alerts than the champion ever raised. A model that scores lower is not wrong for it (a
+better-calibrated challenger does); whether it misses fraud shows in its outcome metrics once labels mature.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any
 
 STRATEGIES = ("direct", "shadow", "canary", "blue_green")
 SEVERITIES = ("critical", "warning")
+SIDES = ("above", "both")
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,8 @@ class BlueGreenLimits:
     """How close the green slot's outputs must be to the blue slot's on the same batch to switch.
 
     :param max_score_psi: population stability index of the two score distributions (0.25: a major shift).
-    :param max_flag_rate_ratio: the larger flag rate over the smaller one.
+    :param max_flag_rate_ratio: green's flag rate over blue's (more alerts than that: no switch; fewer alerts
+        are the outcome metrics' to judge).
     :param min_agreement: share of transactions on which both slots take the same decision.
     """
 
@@ -70,6 +77,7 @@ class ReleaseConfig:
     blue_green: BlueGreenLimits = field(default_factory=BlueGreenLimits)
     watch_days: int = 7
     rollback_on: tuple[str, ...] = ("critical",)
+    score_alert_side: str = "above"
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -81,6 +89,8 @@ class ReleaseConfig:
             raise ValueError(f"canary shares only grow: {shares}")
         if self.shadow_days < 1 or self.watch_days < 0:
             raise ValueError("shadow_days >= 1 and watch_days >= 0")
+        if self.score_alert_side not in SIDES:
+            raise ValueError(f"score_alert_side is one of {', '.join(SIDES)}, not {self.score_alert_side!r}")
         unknown = set(self.rollback_on) - set(SEVERITIES)
         if unknown:
             raise ValueError(f"rollback_on takes {', '.join(SEVERITIES)}, not {', '.join(sorted(unknown))}")
@@ -104,7 +114,7 @@ class ReleaseConfig:
         return {"strategy": self.strategy, "shadow_days": self.shadow_days,
                 "canary": [{"share": s.share, "days": s.days} for s in self.canary],
                 "blue_green": vars(self.blue_green).copy(), "watch_days": self.watch_days,
-                "rollback_on": list(self.rollback_on)}
+                "rollback_on": list(self.rollback_on), "score_alert_side": self.score_alert_side}
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any] | None) -> ReleaseConfig:
@@ -113,10 +123,12 @@ class ReleaseConfig:
         :raises ValueError: an unknown key or value; the message names it.
         """
         raw = dict(raw or {})
-        unknown = set(raw) - {"strategy", "shadow_days", "canary", "blue_green", "watch_days", "rollback_on"}
+        unknown = set(raw) - {"strategy", "shadow_days", "canary", "blue_green", "watch_days", "rollback_on",
+                              "score_alert_side"}
         if unknown:
             raise ValueError(f"promotion.release: unknown key(s) {', '.join(sorted(unknown))}")
-        kw: dict[str, Any] = {k: raw[k] for k in ("strategy", "shadow_days", "watch_days") if k in raw}
+        kw: dict[str, Any] = {k: raw[k] for k in ("strategy", "shadow_days", "watch_days", "score_alert_side")
+                              if k in raw}
         if "canary" in raw:
             kw["canary"] = tuple(CanaryStep(float(s["share"]), int(s["days"])) for s in raw["canary"])
         if "blue_green" in raw:

@@ -9,7 +9,7 @@ green slot beside the blue one on the same transactions.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -57,23 +57,45 @@ class Judgement:
                 "checks": [asdict(c) for c in self.checks]}
 
 
-def _evaluated(warehouse: Any, dataset: str, spec: Any, day: str, value: float, n: int | None) -> Check:
+def release_rules(config: Any, side: str | None, severity: str | None = None) -> Any:
+    """The metric's SPC settings for judging one point of another model against the champion's limits: only
+    the point rule (Nelson 1: beyond the limits) means anything there, since the run rules and EWMA/CUSUM
+    statistics would mix the champion's earlier points with the judged model's; None for EWMA/CUSUM charts.
+
+    :param side: ``above``/``both`` for score metrics (None keeps the metric's own ``alert_side``).
+    :param severity: the point rule's severity (None keeps the metric's).
+    """
+    from dataops.spc.evaluate import as_config
+
+    cfg = as_config(config)
+    if cfg.chart in ("ewma", "cusum"):
+        return None
+    rule = severity or cfg.rule_set.get("nelson_1", "critical")
+    return replace(cfg, rules={"nelson_1": rule}, alert_side=side or cfg.alert_side)
+
+
+def _evaluated(warehouse: Any, dataset: str, spec: Any, day: str, value: float, n: int | None, config: Any,
+               champion: str | None = None) -> Check:
+    from dataops.monitoring.measure import same_model_history
     from dataops.quality.history import load_history
     from dataops.spc import Point, evaluate_point
 
-    history = load_history(warehouse, dataset, [spec.name], before=day)[spec.name]
-    ev = evaluate_point(history, Point(date.fromisoformat(day), value, n), spec.spc)
+    recorded = load_history(warehouse, dataset, [spec.name], before=day)
+    history = same_model_history(warehouse, dataset, [spec], recorded, day, champion)[spec.name]
+    ev = evaluate_point(history, Point(date.fromisoformat(day), value, n), config)
     described = "; ".join(f.description for f in ev.findings)
     return Check(spec.name, day, value, ev.verdict, ev.centre, ev.lcl, ev.ucl, described)
 
 
-def _score_checks(warehouse: Any, ds_cfg: Any, qcfg: Any, day: str, role: str) -> list[Check]:
+def _score_checks(warehouse: Any, ds_cfg: Any, qcfg: Any, day: str, role: str, side: str, champion: str | None
+                  ) -> list[Check]:
     from dataops.monitoring.stability import score_stability
     from dataops.quality.metrics import compute_score_metrics
 
     specs = {s.name: s for s in qcfg.stage("post_score") if s.kind in SCORE_KINDS}
     values = compute_score_metrics(warehouse, qcfg, day, ds_cfg.decision_threshold, role=role)
-    checks = [_evaluated(warehouse, ds_cfg.name, specs[v.metric], day, v.value, v.n)
+    checks = [_evaluated(warehouse, ds_cfg.name, specs[v.metric], day, v.value, v.n,
+                         release_rules(specs[v.metric].spc, side), champion)
               for v in values if v.metric in specs and v.value is not None]
     stability = score_stability(warehouse, ds_cfg.name, day, role)
     if stability.total:
@@ -90,13 +112,17 @@ def _outcome_checks(warehouse: Any, ds_cfg: Any, qcfg: Any, day: str, role: str)
                                 "AND batch_date = CAST(? AS DATE)", [ds_cfg.name, role, matured])
     if not scored or not scored[0]:
         return []  # the role did not score the matured day: nothing to judge yet
-    specs = {s.name: s for s in qcfg.stage("outcome")}
+    # a drop of the champion's own outcome warns (retrain); a released model's drop below the champion's limits
+    # is critical: the champion it replaces is there to take its decisions back
+    rules = {s.name: release_rules(s.spc, None, "critical") for s in qcfg.stage("outcome")}
+    specs = {s.name: s for s in qcfg.stage("outcome") if rules[s.name] is not None}
     values = measure_outcomes(warehouse, list(specs.values()), ds_cfg, matured, role=role)
-    return [_evaluated(warehouse, ds_cfg.name, specs[v.metric], matured, v.value, v.n)
-            for v in values if v.value is not None]
+    return [_evaluated(warehouse, ds_cfg.name, specs[v.metric], matured, v.value, v.n, rules[v.metric])
+            for v in values if v.value is not None and v.metric in specs]
 
 
-def judge_slot(warehouse: Any, ds_cfg: Any, day: str, role: str, version: str, *, qcfg: Any = None) -> Judgement:
+def judge_slot(warehouse: Any, ds_cfg: Any, day: str, role: str, version: str, *, qcfg: Any = None,
+               score_side: str = "above", champion: str | None = None) -> Judgement:
     """Judge ``role``'s predictions of ``day`` (and of its matured scoring day) against the champion's limits.
 
     A metric without enough champion history to set limits is ``learning``: reported, never a failure.
@@ -107,12 +133,16 @@ def judge_slot(warehouse: Any, ds_cfg: Any, day: str, role: str, version: str, *
     :param role: the predictions' role (``canary``, or ``champion`` for a new champion under watch).
     :param version: the model version judged (for the record).
     :param qcfg: the dataset's quality configuration (default: its metrics file).
+    :param score_side: the side of the champion's limits the score metrics are judged on (``above``: more
+        alerts than the champion ever raised; ``both``); outcome metrics keep their own ``alert_side``.
+    :param champion: the champion version whose batches form the score metrics' baseline (the one the release
+        replaces; None: every recorded batch).
     """
     from dataops.quality.config import load_quality_config
 
     qcfg = qcfg or load_quality_config(ds_cfg.name)
     judgement = Judgement(role, version, day)
-    judgement.checks += _score_checks(warehouse, ds_cfg, qcfg, day, role)
+    judgement.checks += _score_checks(warehouse, ds_cfg, qcfg, day, role, score_side, champion)
     judgement.checks += _outcome_checks(warehouse, ds_cfg, qcfg, day, role)
     return judgement
 
@@ -167,12 +197,13 @@ def compare_slots(warehouse: Any, ds_cfg: Any, day: str, limits: BlueGreenLimits
     fb, fg = float((b >= thr).mean()), float((g >= thr).mean())
     value = _score_psi(b, g)
     agreement = float(((b >= thr) == (g >= thr)).mean())
-    ratio = max(fb, fg) / max(min(fb, fg), 1.0 / len(b))
+    ratio = fg / max(fb, 1.0 / len(b))  # green raising the alert volume; fewer alerts are the outcomes' to judge
     failures = []
     if value > limits.max_score_psi:
         failures.append(f"score PSI {value:.3f} > {limits.max_score_psi}")
     if ratio > limits.max_flag_rate_ratio:
-        failures.append(f"flag rates {fb:.2%} vs {fg:.2%}: ratio {ratio:.2f} > {limits.max_flag_rate_ratio}")
+        failures.append(f"flag rate {fg:.2%} (green) vs {fb:.2%} (blue): {ratio:.2f} times > "
+                        f"{limits.max_flag_rate_ratio}")
     if agreement < limits.min_agreement:
         failures.append(f"same decision on {agreement:.2%} < {limits.min_agreement:.0%} of transactions")
     return Comparison(day, len(b), value, fb, fg, agreement, tuple(failures))

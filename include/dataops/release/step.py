@@ -114,7 +114,8 @@ class ReleaseStep:
 
     # ---------------------------------------------------------------- strategies
     def _canary(self, slot: Slot, champion: Slot, config: ReleaseConfig, started_on: date) -> dict[str, Any]:
-        judgement = judge_slot(self.warehouse, self.ds_cfg, self.day, "canary", slot.version)
+        judgement = judge_slot(self.warehouse, self.ds_cfg, self.day, "canary", slot.version,
+                               score_side=config.score_alert_side, champion=champion.version)
         checks = [c.line() for c in judgement.checks]
         failures = judgement.failures(config.rollback_on)
         if failures:
@@ -157,7 +158,8 @@ class ReleaseStep:
         return self._promote(slot, champion, config, outcome, "green")
 
     def _watch(self, slot: Slot, champion: Slot, config: ReleaseConfig, started_on: date) -> dict[str, Any]:
-        judgement = judge_slot(self.warehouse, self.ds_cfg, self.day, "champion", champion.version)
+        judgement = judge_slot(self.warehouse, self.ds_cfg, self.day, "champion", champion.version,
+                               score_side=config.score_alert_side, champion=slot.version)
         checks = [c.line() for c in judgement.checks]
         failures = judgement.failures(config.rollback_on)
         if failures:

@@ -110,6 +110,16 @@ def _slot(role: str, slot: Slot | None, model) -> Slot:
     return slot
 
 
+def _stale_deciders(warehouse: Warehouse, dataset: str, batch_date: str, slot: Slot,
+                    part: tuple[int, int] | None) -> list[tuple[str, list]]:
+    """A champion deciding its whole batch takes the decisions back from canary rows of an earlier plan (a day
+    rerun after its canary was rolled back or removed): kept as scored, deciding nothing."""
+    if slot.role != "champion" or slot.share:
+        return []
+    return [(f"UPDATE {PREDICTIONS} SET decides = FALSE WHERE dataset = ? AND batch_date = CAST(? AS DATE) "
+             f"AND role = 'canary' AND decides{_part_filter(warehouse, 'id', part)}", [dataset, batch_date])]
+
+
 def score_batch(location: Warehouse | WarehouseLocation, dataset: DatasetConfig, batch_date: str, model, *,
                 role: str = "champion", threshold: float | None = None, chunk_size: int = 100_000,
                 part: tuple[int, int] | None = None, slot: Slot | None = None) -> ScoreReport:
@@ -154,7 +164,8 @@ def score_batch(location: Warehouse | WarehouseLocation, dataset: DatasetConfig,
         warehouse.replace(
             staging,
             deletes=[(f"DELETE FROM {PREDICTIONS} WHERE dataset = ? AND batch_date = CAST(? AS DATE) AND role = ?"
-                      f"{_part_filter(warehouse, 'id', part)}", [dataset.name, batch_date, role])],
+                      f"{_part_filter(warehouse, 'id', part)}", [dataset.name, batch_date, role]),
+                     *_stale_deciders(warehouse, dataset.name, batch_date, slot, part)],
             loads=[StagedLoad(PREDICTIONS, COLUMNS,
                               "SELECT CAST(? AS VARCHAR), id, CAST(? AS DATE), score, score >= ?, "
                               "CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS TIMESTAMP), decides FROM scored",

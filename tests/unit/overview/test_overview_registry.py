@@ -46,3 +46,15 @@ def test_rollback_records_the_actor_then_there_is_nothing_left(registry):
     with pytest.raises(RollbackRefused, match="nothing to roll back") as nothing:
         roll_back_champion(registry, reason="once more", confirmed=True, actor="ana", expected_version="v1")
     assert nothing.value.kind == "nothing_to_roll_back" and registry.get_alias_version("champion") == "v1"
+
+
+def test_a_release_s_aliases_show_and_the_rollback_goes_to_the_warm_standby(registry):
+    with registry.transaction(actor="release_step") as tx:  # v3 switched in by blue/green, v2 kept warm
+        tx.remove("shadow", reason="test: no shadow during a release")
+        tx.set("champion", "v3", reason="blue/green switch", expected_version="v2")
+        tx.set("standby", "v2", reason="kept warm", expected_version=None)
+    r = registry_overview(registry)
+    assert (r.champion, r.releasing, r.rollback_to) == ("v3", (("standby", "v2"),), "v2")
+    move = roll_back_champion(registry, reason="v3 flags too much", confirmed=True, actor="ana",
+                              expected_version="v3")
+    assert (move.from_version, move.to_version) == ("v3", "v2") and registry.aliases() == {"champion": "v2"}

@@ -96,7 +96,7 @@ def test_blue_green_switches_in_one_step_and_a_bad_new_champion_is_switched_back
 def test_a_green_slot_too_far_from_blue_is_dropped_and_the_champion_keeps_deciding(scored_world, registry):
     _start(registry, "blue_green")
     plan, outcome = _score_day(scored_world, registry, {"v1": FakeModel("v1"), "v2": FakeModel("v2", "bad")}, day(0))
-    assert outcome["action"] == "reject" and "flag rates" in outcome["reason"], outcome
+    assert outcome["action"] == "reject" and "flag rate" in outcome["reason"], outcome
     assert registry.aliases() == {"champion": "v1"} and _decided_once(scored_world, day(0)) == {"v1": ROWS}
 
 

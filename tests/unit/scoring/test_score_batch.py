@@ -132,6 +132,10 @@ def test_a_canary_slot_and_the_champion_s_decide_each_transaction_once(warehouse
     assert [i for i, _ in deciding] == sorted(ids)  # every transaction decided, none twice, never by the shadow
     canary = sum(1 for _, r in deciding if r == "canary")
     assert 30 <= canary <= 70, canary  # about a quarter of 200
+    # the day rerun once the canary is gone: the champion takes every decision back
+    score_batch(warehouse, transactions, DAY, FakeModel("v1"), slot=Slot("champion", "v1"))
+    again = warehouse.fetchall(f"SELECT id, role FROM {PREDICTIONS} WHERE batch_date = DATE '{DAY}' AND decides")
+    assert sorted(i for i, _ in again) == sorted(ids) and {r for _, r in again} == {"champion"}
     with pytest.raises(ValueError, match="the plan's canary slot is version v2"):
         score_batch(warehouse, transactions, DAY, FakeModel("v7"), slot=Slot("canary", "v2", 0.25))
 

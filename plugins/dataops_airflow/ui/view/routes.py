@@ -75,11 +75,19 @@ def _registry_overview(src: Sources, name: str) -> Any:
     return registry_overview(src.registry(name))
 
 
+def _decided(src: Sources, name: str) -> Any:
+    from dataops.overview.decided import decided_by
+
+    return decided_by(src.warehouse(), name)
+
+
 def _models(src: Sources, names: list[str]) -> list[dict[str, Any]]:
     out = []
     for name in names:
         overview, error = _attempt(partial(_registry_overview, src, name))
-        out.append({"name": name, "overview": overview, "error": error and f"Registry {error}"})
+        decided, failed = _attempt(partial(_decided, src, name))
+        out.append({"name": name, "overview": overview, "error": error and f"Registry {error}",
+                    "decided": decided or [], "decided_error": failed and f"Warehouse {failed}"})
     return out
 
 
