@@ -6,7 +6,7 @@ One DAG per dataset YAML (``innovation_pipeline_<dataset>``); the registered mod
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 
@@ -72,6 +72,16 @@ def release_config(cfg: DatasetConfig, params) -> ReleaseConfig:
     return cfg.release.overridden(strategy=strategy, shadow_days=params.get("shadow_days") or None)
 
 
+def release_day(params) -> date:
+    """The first batch date of a release: the day the alias moves (after an approval, maybe days after the
+    run began), or the knowledge date a replayed run is pinned to (the ``cutoff`` param,
+    ``DATAOPS_INNOVATION_CUTOFF``)."""
+    from dataops import settings
+
+    pinned = params.get("cutoff") or settings.get("DATAOPS_INNOVATION_CUTOFF")
+    return date.fromisoformat(pinned) if pinned else datetime.now(UTC).date()
+
+
 def _approval(model: str) -> PromotionApprovalOperator:
     """The ``approve_promotion`` Required Action (its subject and body: the evaluation task's summary)."""
     return PromotionApprovalOperator(
@@ -99,7 +109,7 @@ def _promotion(cfg: DatasetConfig, champion, evaluation) -> None:
     @task(outlets=[champion], trigger_rule="none_failed_min_one_success",
           doc_md="Moves the alias (one transaction; the approver's login when approved) or skips with the "
                  "rejection reasons.")
-    def promote_or_reject(result: dict, run_key: str, params=None, data_interval_end=None) -> dict:
+    def promote_or_reject(result: dict, run_key: str, params=None) -> dict:
         from airflow.sdk.exceptions import AirflowSkipException
 
         from dataops.release.start import ReleaseInProgress, start_release
@@ -120,7 +130,7 @@ def _promotion(cfg: DatasetConfig, champion, evaluation) -> None:
         # first batch date are recorded with the move (the Value Pipeline's score plan reads them back)
         try:
             moves = start_release(registry, result["version"], config, actor=actor, reason=reason,
-                                  expected_champion=result["champion_version"], started_on=data_interval_end.date())
+                                  expected_champion=result["champion_version"], started_on=release_day(params))
         except ReleaseInProgress as busy:
             raise AirflowSkipException(f"challenger {result['version']} won, not released: {busy}") from busy
         for move in moves:

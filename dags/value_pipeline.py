@@ -185,16 +185,18 @@ def build_value_pipeline(cfg: DatasetConfig):
                 doc_md="Scores every transaction with the plan's challenger (shadow, canary, green or standby; "
                        "skipped when none): a canary decides its share, the others decide nothing.")
             step = ReleaseStepOperator(
-                task_id="release_step", dataset=dataset, plan=plan.output, trigger_rule="none_failed",
+                task_id="release_step", dataset=dataset, plan_task_id=plan.task_id, trigger_rule="all_done",
                 doc_md="A canary holds, is promoted at the end of its schedule or is rolled back on a finding "
                        "beyond the champion's limits; a green slot is switched to or dropped; a new champion "
                        "under watch is kept or switched back to the standby. The day's decisions move with the "
-                       "aliases; a rollback e-mails the analysts and operations.")
+                       "aliases; a rollback e-mails the analysts and operations. Runs whatever the challenger's "
+                       "scoring did: a canary that failed to score its share is rolled back, its share handed back "
+                       "to the champion; skipped when the batch was not planned (its gate stopped it).")
             score_metrics = QualityGateOperator(
                 task_id="score_metrics", dataset=dataset, stage="post_score", run_gx=False,
                 doc_md="SPC on the champion's scores (mean, share above the decision threshold); a critical "
                        "shift fails here so the predictions are not published.")
-            plan >> [champion, challenger]
+            plan >> [champion, challenger, step]
             [champion, challenger] >> step >> score_metrics
             champion >> score_metrics  # no champion (skipped): no score metrics to judge
 

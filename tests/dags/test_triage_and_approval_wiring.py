@@ -33,7 +33,9 @@ def test_the_release_step_runs_after_both_scorers_and_before_the_score_metrics(d
     dag = dagbag.dags["value_pipeline_transactions"]
     step = dag.get_task("score.release_step")
     assert step.upstream_task_ids == {"score.release_plan", "score.score_champion", "score.score_challenger"}
-    assert step.trigger_rule == "none_failed"  # a day without a release skips the challenger, not the step
+    # a day without a release skips the challenger, a failed challenger must not leave its share undecided;
+    # a batch the gate stopped has no plan: the step skips itself
+    assert step.trigger_rule == "all_done" and step.plan_task_id == "score.release_plan"
     # the published score metrics are the champion's after the step moved the day's decisions
     assert dag.get_task("score.score_metrics").upstream_task_ids == {"score.release_step", "score.score_champion"}
 

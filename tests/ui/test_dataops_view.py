@@ -127,7 +127,7 @@ def test_an_unreadable_warehouse_is_reported_in_its_sections_only(client, viewer
     monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE_DEFAULT", json.dumps({"conn_type": "duckdb", "host": str(broken)}))
     page = client.get(f"{VIEW}/", headers=viewer)
     assert page.status_code == 200, page.text
-    assert page.text.count("Warehouse cannot read it now") == 2  # the tiles and the incidents
+    assert page.text.count("Warehouse cannot read it now") == 3  # the tiles, the incidents, who decided
     assert 'champion <strong class="champion">v2</strong>' in page.text  # the registry still shows
 
 

@@ -56,18 +56,43 @@ def champion_days(warehouse: Any, dataset: str, before: str) -> dict[date, str]:
 
 def same_model_history(warehouse: Any, dataset: str, specs: list[MetricSpec], history: dict[str, list[Any]],
                        batch_date: str, version: str | None) -> dict[str, list[Any]]:
-    """The score metrics' history restricted to the batches ``version`` scored as champion.
-
-    A model's score level is its own: after a promotion the previous champion's scores are no baseline for the
-    new one (SPC practice: a deliberate change of the process starts a new baseline, ``learning`` until it has
-    its points). Other metrics keep their whole history.
-    """
+    """The score metrics' history restricted to the batches ``version`` scored as champion (other metrics keep
+    their whole history)."""
     names = {s.name for s in specs if s.kind in SCORE_LEVEL_KINDS}
     if not names or version is None:
         return history
     days = champion_days(warehouse, dataset, batch_date)
     return {m: [p for p in pts if days.get(p.batch_date) == version] if m in names else pts
             for m, pts in history.items()}
+
+
+def score_baseline(warehouse: Any, dataset: str, specs: list[MetricSpec], history: dict[str, list[Any]],
+                   batch_date: str) -> tuple[list[MetricSpec], dict[str, list[Any]]]:
+    """The post-score gate's specs and history for the champion that scored ``batch_date``.
+
+    A model's score level is its own: once a champion has scored enough batches (the metric's
+    ``min_baseline_points``) its score metrics are judged against those only (SPC practice: a deliberate change of
+    the process starts a new baseline). Until then it inherits its predecessors' limits, judged like a released
+    model (:func:`dataops.release.judge.release_rules`): the point rule, on the side that hurts at once (more
+    alerts than the champions before it ever raised). A lower level is not a fault of a new model.
+    """
+    from dataclasses import replace
+
+    from dataops.release.judge import release_rules
+    from dataops.spc.evaluate import as_config
+
+    own = same_model_history(warehouse, dataset, specs, history, batch_date,
+                             scoring_version(warehouse, dataset, batch_date))
+    out_specs, out_history = [], dict(history)
+    for spec in specs:
+        if spec.kind in SCORE_LEVEL_KINDS:
+            inherited = release_rules(spec.spc, "above")
+            if len(own[spec.name]) >= as_config(spec.spc).min_baseline_points:
+                out_history[spec.name] = own[spec.name]
+            elif len(own[spec.name]) < len(history[spec.name]) and inherited is not None:  # a new champion
+                spec = replace(spec, spc=inherited)
+        out_specs.append(spec)
+    return out_specs, out_history
 
 
 def drift_values(warehouse: Any, specs: list[MetricSpec], ds_cfg: Any, batch_date: str,

@@ -50,7 +50,7 @@ def scoring_day(run_day: str | date, maturity_days: int) -> str:
 
 
 def labelled_scores(warehouse: Any, ds_cfg: Any, day: str, knowledge_time: datetime,
-                    role: str = "champion") -> tuple[np.ndarray, np.ndarray]:
+                    role: str = "champion", version: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(scores, 0/1 labels) of the day's predictions by ``role``, labels as known at ``knowledge_time``.
 
     :param warehouse: a :class:`~dataops.warehouse.Warehouse`.
@@ -58,6 +58,7 @@ def labelled_scores(warehouse: Any, ds_cfg: Any, day: str, knowledge_time: datet
     :param day: the scoring day, ``YYYY-MM-DD``.
     :param knowledge_time: chargebacks reported before this instant are known.
     :param role: whose predictions (``champion``).
+    :param version: only that model version's rows (None: whichever scored as ``role``).
     """
     from dataops.scoring.batch import PREDICTIONS
 
@@ -68,8 +69,9 @@ def labelled_scores(warehouse: Any, ds_cfg: Any, day: str, knowledge_time: datet
     rows = warehouse.fetchall(
         f"SELECT p.score, CASE WHEN EXISTS (SELECT 1 FROM {labels} c WHERE c.{checked_name(cb.key, 'key')} = p.id "
         f"AND c.reported_at < CAST(? AS TIMESTAMP)) THEN 1 ELSE 0 END FROM {PREDICTIONS} p "
-        "WHERE p.dataset = ? AND p.batch_date = CAST(? AS DATE) AND p.role = ? AND p.score IS NOT NULL",
-        [knowledge_time.isoformat(sep=" "), ds_cfg.name, day, role])
+        "WHERE p.dataset = ? AND p.batch_date = CAST(? AS DATE) AND p.role = ? AND p.score IS NOT NULL"
+        + (" AND p.model_version = ?" if version is not None else ""),
+        [knowledge_time.isoformat(sep=" "), ds_cfg.name, day, role, *([version] if version is not None else [])])
     scores = np.array([float(r[0]) for r in rows], dtype=np.float64)
     return scores, np.array([int(r[1]) for r in rows], dtype=np.int64)
 
@@ -101,7 +103,8 @@ def knowledge_time(day: str, maturity_days: int) -> datetime:
     return datetime.fromisoformat(day) + timedelta(days=maturity_days + 1)
 
 
-def measure_outcomes(warehouse: Any, specs: list[Any], ds_cfg: Any, day: str, role: str = "champion") -> list[Any]:
+def measure_outcomes(warehouse: Any, specs: list[Any], ds_cfg: Any, day: str, role: str = "champion",
+                     version: str | None = None) -> list[Any]:
     """The ``stage: outcome`` metric values of scoring day ``day`` (a ``MetricValue`` per configured metric).
 
     The alert budget and false-positive rate are the promotion evaluation's
@@ -112,6 +115,7 @@ def measure_outcomes(warehouse: Any, specs: list[Any], ds_cfg: Any, day: str, ro
     :param ds_cfg: the dataset configuration.
     :param day: the scoring day whose labels matured, ``YYYY-MM-DD``.
     :param role: whose predictions (``champion``; a canary's are judged against the champion's history).
+    :param version: only that model version's rows (a released model's own, not a predecessor's in its role).
     """
     from dataops.metrics.summary import EvaluationConfig
     from dataops.quality.metrics import MetricValue
@@ -121,6 +125,6 @@ def measure_outcomes(warehouse: Any, specs: list[Any], ds_cfg: Any, day: str, ro
         return []
     ev = EvaluationConfig()
     scores, labels = labelled_scores(warehouse, ds_cfg, day, knowledge_time(day, ds_cfg.label_maturity_days),
-                                     role)
+                                     role, version)
     outcome = outcome_of(scores, labels, day, top_k=ev.top_k_per_day, max_fpr=ev.max_fpr)
     return [MetricValue(m.name, outcome.values[KINDS[m.kind]], outcome.rows) for m in wanted]

@@ -159,11 +159,10 @@ def run_gate(location: Warehouse | WarehouseLocation | str, dataset: str, batch_
     values, fixed, notes = _measure(warehouse, cfg, ds_cfg, stage, batch_date, specs, raw_schema=raw_schema,
                                     threshold=threshold, freshness=freshness, task_seconds=task_seconds)
     history = load_history(warehouse, dataset, [s.name for s in specs], before=day)
-    if stage == "post_score":  # a new champion's score level is judged against its own batches only
-        from dataops.monitoring.measure import same_model_history, scoring_version
+    if stage == "post_score":  # a new champion's score level: its own baseline, its predecessors' until then
+        from dataops.monitoring.measure import score_baseline
 
-        history = same_model_history(warehouse, dataset, specs, history, batch_date,
-                                     scoring_version(warehouse, dataset, batch_date))
+        specs, history = score_baseline(warehouse, dataset, specs, history, batch_date)
     evs = _evaluate(specs, values, history, day)
     statuses = write_points(warehouse, dataset, batch_date, _history_rows(values, evs, fixed), run_id)
     labels = labels_of(warehouse, dataset, batch_date)

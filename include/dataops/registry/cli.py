@@ -122,7 +122,13 @@ def cmd_promote(args: argparse.Namespace) -> int:
 @_guard
 def cmd_rollback(args: argparse.Namespace) -> int:
     """Move an alias one step back in its history."""
-    emit(registry_from_args(args).rollback(args.alias, reason=args.reason, actor=args.actor).to_dict())
+    registry = registry_from_args(args)
+    if args.alias == "champion":  # to a release's warm standby when there is one, as the DAG and the view do
+        from dataops.release.rollback import rollback_champion
+
+        emit(rollback_champion(registry, reason=args.reason, actor=args.actor).to_dict())
+    else:
+        emit(registry.rollback(args.alias, reason=args.reason, actor=args.actor).to_dict())
     return 0
 
 

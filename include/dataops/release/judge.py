@@ -82,6 +82,8 @@ def _evaluated(warehouse: Any, dataset: str, spec: Any, day: str, value: float, 
 
     recorded = load_history(warehouse, dataset, [spec.name], before=day)
     history = same_model_history(warehouse, dataset, [spec], recorded, day, champion)[spec.name]
+    if len(history) < config.min_baseline_points:  # a champion still on its predecessors' limits: those
+        history = recorded[spec.name]
     ev = evaluate_point(history, Point(date.fromisoformat(day), value, n), config)
     described = "; ".join(f.description for f in ev.findings)
     return Check(spec.name, day, value, ev.verdict, ev.centre, ev.lcl, ev.ucl, described)
@@ -104,19 +106,20 @@ def _score_checks(warehouse: Any, ds_cfg: Any, qcfg: Any, day: str, role: str, s
     return checks
 
 
-def _outcome_checks(warehouse: Any, ds_cfg: Any, qcfg: Any, day: str, role: str) -> list[Check]:
+def _outcome_checks(warehouse: Any, ds_cfg: Any, qcfg: Any, day: str, role: str, version: str) -> list[Check]:
     from dataops.monitoring.outcomes import measure_outcomes, scoring_day
 
     matured = scoring_day(day, ds_cfg.label_maturity_days)
     scored = warehouse.fetchone("SELECT count(*) FROM marts.predictions WHERE dataset = ? AND role = ? "
-                                "AND batch_date = CAST(? AS DATE)", [ds_cfg.name, role, matured])
+                                "AND model_version = ? AND batch_date = CAST(? AS DATE)",
+                                [ds_cfg.name, role, version, matured])
     if not scored or not scored[0]:
-        return []  # the role did not score the matured day: nothing to judge yet
+        return []  # this model did not score the matured day in this role: nothing of its own to judge yet
     # a drop of the champion's own outcome warns (retrain); a released model's drop below the champion's limits
     # is critical: the champion it replaces is there to take its decisions back
     rules = {s.name: release_rules(s.spc, None, "critical") for s in qcfg.stage("outcome")}
     specs = {s.name: s for s in qcfg.stage("outcome") if rules[s.name] is not None}
-    values = measure_outcomes(warehouse, list(specs.values()), ds_cfg, matured, role=role)
+    values = measure_outcomes(warehouse, list(specs.values()), ds_cfg, matured, role=role, version=version)
     return [_evaluated(warehouse, ds_cfg.name, specs[v.metric], matured, v.value, v.n, rules[v.metric])
             for v in values if v.value is not None and v.metric in specs]
 
@@ -143,7 +146,7 @@ def judge_slot(warehouse: Any, ds_cfg: Any, day: str, role: str, version: str, *
     qcfg = qcfg or load_quality_config(ds_cfg.name)
     judgement = Judgement(role, version, day)
     judgement.checks += _score_checks(warehouse, ds_cfg, qcfg, day, role, score_side, champion)
-    judgement.checks += _outcome_checks(warehouse, ds_cfg, qcfg, day, role)
+    judgement.checks += _outcome_checks(warehouse, ds_cfg, qcfg, day, role, version)
     return judgement
 
 

@@ -27,7 +27,7 @@ def start_release(registry: Any, version: str, config: ReleaseConfig, *, actor: 
     """Start releasing ``version`` the way ``config.strategy`` says, in one registry transaction.
 
     - ``direct``: ``champion`` moves now (undone with the one-step rollback; no watch);
-    - ``shadow``: ``shadow`` is set for ``shadow_days`` (:func:`dataops.evaluation.shadow.start_shadow`);
+    - ``shadow``: ``shadow`` is set for ``shadow_days`` (reviewed by :func:`dataops.evaluation.shadow.review_shadow`);
     - ``canary``: ``canary`` is set; it decides its first share from ``started_on``;
     - ``blue_green``: ``green`` is set; it scores the next batch beside the champion, then switches or not.
 
@@ -37,7 +37,8 @@ def start_release(registry: Any, version: str, config: ReleaseConfig, *, actor: 
     :param actor: who starts it (the DAG run, or the approver).
     :param reason: why (the decision), recorded with every move.
     :param expected_champion: the champion the decision was made against (compare-and-set).
-    :param started_on: the first batch date the release applies to.
+    :param started_on: the first batch date the release applies to (the day the decision moves the alias: that
+        day's batch is scored after midnight).
     :raises ReleaseInProgress: another challenger is in shadow, canary or the green slot.
     """
     aliases = registry.aliases()
@@ -46,15 +47,14 @@ def start_release(registry: Any, version: str, config: ReleaseConfig, *, actor: 
         raise ReleaseInProgress(f"cannot start releasing {version}: " + ", ".join(
             f"{v} is {a}" for a, v in busy.items()) + "; it is decided (or rolled back) first")
     details = {"release": config.to_dict(), "started_on": started_on.isoformat()}
-    if config.strategy == "shadow":
-        from dataops.evaluation.shadow import start_shadow
-
-        return [start_shadow(registry, version, shadow_days=config.shadow_days, actor=actor, reason=reason)]
     with registry.transaction(actor=actor) as tx:
         if "standby" in aliases:
             tx.remove("standby", reason=f"superseded by the release of {version}", expected_version=aliases["standby"])
         if config.strategy == "direct":
             tx.set("champion", version, reason=reason, expected_version=expected_champion, details=details)
+        elif config.strategy == "shadow":  # the period's length recorded with the move, as start_shadow does
+            tx.set("shadow", version, reason=reason, expected_version=None,
+                   details={**details, "shadow_days": config.shadow_days})
         else:
             champion = aliases.get("champion")
             if champion != expected_champion:

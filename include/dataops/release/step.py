@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from dataops.registry import ConcurrentAliasUpdate
 from dataops.release.config import ReleaseConfig
 from dataops.release.decisions import ROLLED_BACK, RoleChange, reassign
 from dataops.release.judge import compare_slots, judge_slot
@@ -77,11 +78,24 @@ class ReleaseStep:
             return done
         release = release_of(latest_move(self.registry, slot.role)) or (ReleaseConfig(), date.fromisoformat(self.day))
         config, started_on = release
+        if date.fromisoformat(self.day) < started_on:  # a rerun or backfill of a day before the release
+            return _outcome("none", slot, self.day, f"{self.day} is before the release of {slot.version} began "
+                            f"({started_on}): it does not judge it")
+        scored = self._rows(champion), self._rows(slot)
+        if not scored[0]:
+            return _outcome("none", slot, self.day, f"the champion {champion.version} did not score {self.day}")
         if slot.role == "canary":
-            return self._canary(slot, champion, config, started_on)
+            return self._canary(slot, champion, config, started_on, scored)
         if slot.role == "green":
-            return self._green(slot, champion, config)
-        return self._watch(slot, champion, config, started_on)
+            return self._green(slot, champion, config, scored)
+        return self._watch(slot, champion, config, started_on, scored)
+
+    def _rows(self, slot: Slot) -> int:
+        """Rows ``slot``'s model scored of the batch in its role (fewer than the champion's: its task failed)."""
+        row = self.warehouse.fetchone("SELECT count(*) FROM marts.predictions WHERE dataset = ? "
+                                      "AND batch_date = CAST(? AS DATE) AND role = ? AND model_version = ?",
+                                      [self.ds_cfg.name, self.day, slot.role, slot.version])
+        return int(row[0] or 0) if row else 0
 
     # ---------------------------------------------------------------- retries
     def _already_done(self, slot: Slot) -> dict[str, Any] | None:
@@ -101,6 +115,15 @@ class ReleaseStep:
         """The alias moves in one registry transaction, then the day's decisions in one warehouse transaction."""
         record = {"batch_date": self.day, "slot": [slot.role, slot.version], "outcome": outcome,
                   "changes": [asdict(c) for c in changes]}
+        try:
+            self._move(outcome, moves, record)
+        except ConcurrentAliasUpdate as moved:
+            return {"action": "none", "day": self.day, "alert": False,
+                    "reason": f"{slot.role} {slot.version}: the aliases moved meanwhile ({moved}); nothing done"}
+        reassign(self.warehouse, self.ds_cfg.name, self.day, changes)
+        return outcome
+
+    def _move(self, outcome: dict[str, Any], moves: list[Move], record: dict[str, Any]) -> None:
         with self.registry.transaction(actor=self.actor) as tx:
             for i, m in enumerate(moves):
                 extra = {**(m.details or {}), **(record if i == 0 else {})}
@@ -109,18 +132,19 @@ class ReleaseStep:
                 else:
                     tx.set(m.alias, str(m.version), action=m.kind, reason=outcome["reason"],
                            expected_version=m.expected, details=extra)
-        reassign(self.warehouse, self.ds_cfg.name, self.day, changes)
-        return outcome
 
     # ---------------------------------------------------------------- strategies
-    def _canary(self, slot: Slot, champion: Slot, config: ReleaseConfig, started_on: date) -> dict[str, Any]:
+    def _canary(self, slot: Slot, champion: Slot, config: ReleaseConfig, started_on: date,
+                scored: tuple[int, int]) -> dict[str, Any]:
         judgement = judge_slot(self.warehouse, self.ds_cfg, self.day, "canary", slot.version,
                                score_side=config.score_alert_side, champion=champion.version)
         checks = [c.line() for c in judgement.checks]
-        failures = judgement.failures(config.rollback_on)
+        failures = [c.line() for c in judgement.failures(config.rollback_on)]
+        if scored[1] < scored[0]:  # its scoring failed: its share would be left undecided
+            failures.insert(0, f"the canary scored {scored[1]:,} of the {scored[0]:,} transactions of {self.day}")
         if failures:
             reason = (f"automatic rollback of canary {slot.version} on {self.day} ({slot.share:.0%} of decisions): "
-                      + "; ".join(c.line() for c in failures))
+                      + "; ".join(failures))
             outcome = _outcome("rollback", slot, self.day, reason, checks=checks, share=slot.share)
             changes = [RoleChange(slot.version, "canary", ROLLED_BACK, False),
                        RoleChange(champion.version, "champion", "champion", True)]
@@ -147,17 +171,21 @@ class ReleaseStep:
             changes[0] = RoleChange(champion.version, "champion", ROLLED_BACK, False)
         return self._apply(slot, outcome, changes, moves)
 
-    def _green(self, slot: Slot, champion: Slot, config: ReleaseConfig) -> dict[str, Any]:
+    def _green(self, slot: Slot, champion: Slot, config: ReleaseConfig, scored: tuple[int, int]) -> dict[str, Any]:
         comparison = compare_slots(self.warehouse, self.ds_cfg, self.day, config.blue_green)
-        if not comparison.passed:
-            reason = f"green {slot.version} not switched to: " + "; ".join(comparison.failures)
+        failures = list(comparison.failures)
+        if scored[1] < scored[0]:
+            failures.insert(0, f"the green slot scored {scored[1]:,} of the {scored[0]:,} transactions of {self.day}")
+        if failures:
+            reason = f"green {slot.version} not switched to: " + "; ".join(failures)
             outcome = _outcome("reject", slot, self.day, reason, comparison=comparison.to_dict())
             return self._apply(slot, outcome, [], [Move("remove", "green", None, slot.version, None)])
         reason = f"blue/green switch to {slot.version}: {comparison.line()}"
         outcome = _outcome("switch", slot, self.day, reason, comparison=comparison.to_dict())
         return self._promote(slot, champion, config, outcome, "green")
 
-    def _watch(self, slot: Slot, champion: Slot, config: ReleaseConfig, started_on: date) -> dict[str, Any]:
+    def _watch(self, slot: Slot, champion: Slot, config: ReleaseConfig, started_on: date,
+               scored: tuple[int, int]) -> dict[str, Any]:
         judgement = judge_slot(self.warehouse, self.ds_cfg, self.day, "champion", champion.version,
                                score_side=config.score_alert_side, champion=slot.version)
         checks = [c.line() for c in judgement.checks]
@@ -168,6 +196,9 @@ class ReleaseStep:
             outcome = _outcome("rollback", slot, self.day, reason, checks=checks, rolled_back=champion.version)
             changes = [RoleChange(champion.version, "champion", ROLLED_BACK, False),
                        RoleChange(slot.version, "standby", "champion", True)]
+            if scored[1] < scored[0]:  # the standby did not score the whole batch: the day stays decided as it is
+                changes, outcome["reason"] = [], reason + f" (the standby scored {scored[1]:,} of {scored[0]:,} " \
+                    f"transactions of {self.day}: that batch's decisions stay the rolled-back champion's)"
             moves = [Move("rollback", "champion", slot.version, champion.version, None),
                      Move("remove", "standby", None, slot.version, None)]
             return self._apply(slot, outcome, changes, moves)

@@ -66,7 +66,7 @@ def ensure_predictions(warehouse: Warehouse, dataset: str) -> None:
         warehouse.execute(f"ALTER TABLE {PREDICTIONS} ADD COLUMN dataset VARCHAR")
         warehouse.execute(f"UPDATE {PREDICTIONS} SET dataset = ? WHERE dataset IS NULL", [dataset])
     if "decides" not in columns:  # before releases, the champion's rows were the decisions
-        warehouse.execute(f"ALTER TABLE {PREDICTIONS} ADD COLUMN decides BOOLEAN")
+        warehouse.execute(f"ALTER TABLE {PREDICTIONS} ADD COLUMN IF NOT EXISTS decides BOOLEAN")  # two scorers
         warehouse.execute(f"UPDATE {PREDICTIONS} SET decides = (role = 'champion') WHERE decides IS NULL")
 
 

@@ -51,24 +51,27 @@ class ReleaseStepOperator(BaseOperator):
     or rolled back; a green slot is switched to or dropped; a new champion under watch is kept or rolled back.
     A rollback or a dropped green slot e-mails the dataset's alert recipients and operations.
 
+    Runs whatever the scoring did (``trigger_rule="all_done"``): a canary that failed to score its share is
+    rolled back. A batch without a plan (its gate stopped it before the ``release_plan`` task ran) is skipped.
+
     :param dataset: dataset name; also the registry's model name.
-    :param plan: the batch's score plan (templated; the ``release_plan`` task's XCom).
+    :param plan_task_id: the task whose XCom is the batch's score plan (``release_plan``).
     :param warehouse_conn_id: connection of the warehouse.
     :param registry_conn_id: connection of the registry database.
     :param aws_conn_id: connection of the S3 endpoint with the model artifacts.
     :param smtp_conn_id: connection of the mail server.
     """
 
-    template_fields: Sequence[str] = ("dataset", "plan")
+    template_fields: Sequence[str] = ("dataset",)
     ui_color = "#fdf2e3"
 
-    def __init__(self, *, dataset: str, plan: Any, warehouse_conn_id: str = "warehouse_default",
+    def __init__(self, *, dataset: str, plan_task_id: str, warehouse_conn_id: str = "warehouse_default",
                  registry_conn_id: str = "registry_default", aws_conn_id: str = "aws_default",
                  smtp_conn_id: str = "smtp_default", **kwargs) -> None:
         kwargs.setdefault("pool", WAREHOUSE_POOL)
         super().__init__(**kwargs)
         self.dataset = dataset
-        self.plan = plan
+        self.plan_task_id = plan_task_id
         self.warehouse_conn_id = warehouse_conn_id
         self.registry_conn_id = registry_conn_id
         self.aws_conn_id = aws_conn_id
@@ -81,10 +84,16 @@ class ReleaseStepOperator(BaseOperator):
         from dataops.warehouse import open_warehouse
         from dataops_airflow.hooks import RegistryHook, WarehouseHook
 
+        plan = context["ti"].xcom_pull(task_ids=self.plan_task_id)
+        if not plan:
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            raise AirflowSkipException(f"no score plan for this batch ({self.plan_task_id} did not run): "
+                                       "nothing was scored, nothing to release")
         registry = RegistryHook(self.registry_conn_id, self.aws_conn_id, model_name=self.dataset).get_conn()
         warehouse = open_warehouse(WarehouseHook(self.warehouse_conn_id).get_location())
         ds_cfg = load_dataset(self.dataset)
-        outcome = release_step(registry, warehouse, ds_cfg, ScorePlan.from_dict(self.plan),
+        outcome = release_step(registry, warehouse, ds_cfg, ScorePlan.from_dict(plan),
                                actor=f"{context['dag'].dag_id}/{context['run_id']}")
         self.log.info("release step: %s", outcome["reason"])
         if outcome.get("alert"):

@@ -49,8 +49,8 @@ def test_the_dataset_file_carries_its_release_section(tmp_path, monkeypatch):
     from dataops.datasets import load_dataset
 
     text = (load_dataset.__globals__["_datasets_dir"]() / "transactions.yaml").read_text()
-    broken = text.replace("  require_approval: false", "  require_approval: false\n  release: {strategy: canary, "
-                          "canary: [{share: 0.5, days: 1}]}", 1)
+    assert "    strategy: direct" in text
+    broken = text.replace("{share: 1.0, days: 2}]", "]", 1)  # a schedule that never reaches every transaction
     (tmp_path / "transactions.yaml").write_text(broken)
     monkeypatch.setenv("DATAOPS_DATASETS_DIR", str(tmp_path))
     with pytest.raises(ValueError, match="dataset 'transactions': promotion.release: a canary schedule ends"):
