@@ -29,7 +29,7 @@ DRIFT = START + timedelta(days=26)
 RELEASE = TRAIN_END + timedelta(days=21)  # first batch of a release: 21 days of champion history before it
 LABEL_CAP_DAYS = 7
 DAYS = (RELEASE - START).days + 9 + LABEL_CAP_DAYS
-TX_PER_DAY = 2000
+TX_PER_DAY = 1000
 REPORT = Path(__file__).resolve().parents[2] / "test-artifacts" / "release" / "release-strategies.txt"
 
 
@@ -192,7 +192,7 @@ def test_a_better_challenger_goes_through_canary_5_25_100_and_ends_as_champion(w
         [b["outcome"]["reason"] for b in batches]
     for b in batches[:-1]:
         share = b["decided"].get(challenger, 0) / b["rows"]
-        assert abs(share - b["plan"].challenger.share) < 0.045, (b["day"], share)  # ~4 sd of ~2,000 draws
+        assert abs(share - b["plan"].challenger.share) < 0.05, (b["day"], share)  # ~3.5 sd of ~1,000 draws
     assert batches[-1]["decided"] == {challenger: batches[-1]["rows"]}
     assert world["registry"].aliases() == {"champion": challenger, "standby": champion}
     watched = _batch(world, 6)  # the new champion under watch, the old one scoring warm beside it
