@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from dataops.scoring.batch import PREDICTIONS
 from dataops.warehouse import WarehouseLocation, open_warehouse
 
 
@@ -32,11 +33,11 @@ def decided_by(location: WarehouseLocation | Any, dataset: str, *, days: int = 1
     :param days: how many of the most recent scored batch dates.
     """
     warehouse = open_warehouse(location)
-    if not warehouse.table_exists("marts.predictions"):
+    if not warehouse.table_exists(PREDICTIONS):
         return []
     rows = warehouse.fetchall(
-        "SELECT p.batch_date, p.model_version, p.role, count(*) FROM marts.predictions p "
-        "WHERE p.dataset = ? AND p.decides AND p.batch_date IN (SELECT DISTINCT batch_date FROM marts.predictions "
+        f"SELECT p.batch_date, p.model_version, p.role, count(*) FROM {PREDICTIONS} p "
+        f"WHERE p.dataset = ? AND p.decides AND p.batch_date IN (SELECT DISTINCT batch_date FROM {PREDICTIONS} "
         "WHERE dataset = ? AND decides ORDER BY batch_date DESC LIMIT ?) "
         "GROUP BY p.batch_date, p.model_version, p.role ORDER BY p.batch_date DESC, p.model_version",
         [dataset, dataset, int(days)])

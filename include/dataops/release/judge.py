@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from dataops.release.config import BlueGreenLimits
+from dataops.scoring.batch import PREDICTIONS
 
 SCORE_KINDS = ("score_mean", "score_flag_rate")
 
@@ -110,7 +111,7 @@ def _outcome_checks(warehouse: Any, ds_cfg: Any, qcfg: Any, day: str, role: str,
     from dataops.monitoring.outcomes import measure_outcomes, scoring_day
 
     matured = scoring_day(day, ds_cfg.label_maturity_days)
-    scored = warehouse.fetchone("SELECT count(*) FROM marts.predictions WHERE dataset = ? AND role = ? "
+    scored = warehouse.fetchone(f"SELECT count(*) FROM {PREDICTIONS} WHERE dataset = ? AND role = ? "
                                 "AND model_version = ? AND batch_date = CAST(? AS DATE)",
                                 [ds_cfg.name, role, version, matured])
     if not scored or not scored[0]:
@@ -188,7 +189,7 @@ def compare_slots(warehouse: Any, ds_cfg: Any, day: str, limits: BlueGreenLimits
                   green: str = "green") -> Comparison:
     """Score distribution, flag rate and decision agreement of ``green`` against ``blue`` on ``day``."""
     rows = warehouse.fetchall(
-        "SELECT b.score, g.score FROM marts.predictions b JOIN marts.predictions g ON g.dataset = b.dataset "
+        f"SELECT b.score, g.score FROM {PREDICTIONS} b JOIN {PREDICTIONS} g ON g.dataset = b.dataset "
         "AND g.batch_date = b.batch_date AND g.id = b.id WHERE b.dataset = ? AND b.batch_date = CAST(? AS DATE) "
         "AND b.role = ? AND g.role = ?", [ds_cfg.name, day, blue, green])
     if not rows:

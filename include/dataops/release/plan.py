@@ -112,7 +112,7 @@ def plan_for(registry: Any, batch_date: str) -> ScorePlan:
     role = next((r for r in CHALLENGER_ROLES if r in aliases), None)
     if role is None:
         return ScorePlan(batch_date, (Slot("champion", champion),))
-    move = latest_move(registry, role)
+    move = latest_move(registry, role, aliases[role])
     release = release_of(move)
     info: dict[str, Any] = {"alias": role, "version": aliases[role]}
     share = 0.0
@@ -126,8 +126,8 @@ def plan_for(registry: Any, batch_date: str) -> ScorePlan:
     return ScorePlan(batch_date, slots, info)
 
 
-def latest_move(registry: Any, alias: str) -> dict[str, Any] | None:
-    """The alias_history row that set ``alias`` to its current version."""
-    current = registry.get_alias_version(alias)
+def latest_move(registry: Any, alias: str, current: str | None = None) -> dict[str, Any] | None:
+    """The alias_history row that set ``alias`` to its current version (``current``: already read)."""
+    current = current or registry.get_alias_version(alias)
     moves = [h for h in registry.history(alias) if h["to_version"] == current and h["action"] != "remove"]
     return moves[-1] if moves else None

@@ -26,6 +26,7 @@ from dataops.release.config import ReleaseConfig
 from dataops.release.decisions import ROLLED_BACK, RoleChange, reassign
 from dataops.release.judge import compare_slots, judge_slot
 from dataops.release.plan import ScorePlan, Slot, latest_move, release_of
+from dataops.scoring.batch import PREDICTIONS
 
 UNSET = None
 """``expected_version`` of a new standby: the alias must be unset (one release at a time)."""
@@ -92,7 +93,7 @@ class ReleaseStep:
 
     def _rows(self, slot: Slot) -> int:
         """Rows ``slot``'s model scored of the batch in its role (fewer than the champion's: its task failed)."""
-        row = self.warehouse.fetchone("SELECT count(*) FROM marts.predictions WHERE dataset = ? "
+        row = self.warehouse.fetchone(f"SELECT count(*) FROM {PREDICTIONS} WHERE dataset = ? "
                                       "AND batch_date = CAST(? AS DATE) AND role = ? AND model_version = ?",
                                       [self.ds_cfg.name, self.day, slot.role, slot.version])
         return int(row[0] or 0) if row else 0
