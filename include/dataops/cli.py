@@ -4,7 +4,7 @@
     python -m dataops ingest --date 2026-01-05
     python -m dataops train --cutoff 2026-03-01
     python -m dataops evaluate ...
-    python -m dataops registry list | history | rollback --reason "..."
+    python -m dataops registry list | history | rollback --reason "..." | release VERSION --strategy canary
 
 Connections come from the environment (see include/dataops/devstack/embedded.env.example).
 """

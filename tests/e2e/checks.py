@@ -36,6 +36,7 @@ class Stack:
     rows_of: Any
     state: Path
     registry_of: Any  # reads the registry's tables (``registry.model_versions`` ...), wherever the stack keeps them
+    env: dict[str, str] | None = None  # the stack's environment (for ``python -m dataops`` as an operator runs it)
 
 
 def _states(stack: Stack, run: dict) -> dict[str, str]:

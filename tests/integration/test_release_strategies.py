@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.release_models import miscalibrated
+
 pytestmark = pytest.mark.slow
 
 START = date(2026, 1, 5)
@@ -74,7 +76,7 @@ def world(tmp_path_factory, s3_endpoint):
                                   cutoff=windows_end + timedelta(days=cfg.label_maturity_days)).version
 
     versions = {"champion": train(TRAIN_END), "challenger": train(RELEASE - timedelta(days=1))}
-    versions["miscalibrated"] = _miscalibrated(registry, versions["challenger"])
+    versions["miscalibrated"] = miscalibrated(registry, versions["challenger"])
     registry.promote(versions["champion"], actor="test", reason="trained before the drift")
     champion = registry.load_version(versions["champion"])
     scores = _score_gate("transactions")
@@ -86,20 +88,6 @@ def world(tmp_path_factory, s3_endpoint):
         day += timedelta(days=1)
     return {"root": root, "warehouse": open_warehouse(location), "location": location, "cfg": cfg,
             "registry": registry, "versions": versions, "models": {}, "scores": scores}
-
-
-def _miscalibrated(registry, version: str, logits: float = 8.0) -> str:
-    """The challenger's artifacts with every leaf of its first tree raised by ``logits``: a calibration offset
-    gone wrong (each score's odds multiplied by e^8, about 3,000), registered as a new version."""
-    info = registry.get_version(version)
-    files = {name: registry.read_artifact(version, name) for name in info["artifacts"]}
-    lines = files["model.txt"].decode().splitlines()
-    first = next(i for i, line in enumerate(lines) if line.startswith("leaf_value="))
-    leaves = [float(v) + logits for v in lines[first].removeprefix("leaf_value=").split()]
-    lines[first] = "leaf_value=" + " ".join(repr(v) for v in leaves)
-    lines = [line for line in lines if not line.startswith("tree_sizes=")]  # byte sizes of the unedited trees
-    files["model.txt"] = ("\n".join(lines) + "\n").encode()
-    return registry.register(files, created_by="test: miscalibrated copy of " + version)
 
 
 def _score_gate(dataset: str):

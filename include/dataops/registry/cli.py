@@ -1,4 +1,4 @@
-"""``python -m dataops registry list|history|promote|rollback|decisions``.
+"""``python -m dataops registry list|history|promote|rollback|release|decisions``.
 
 Each sub-command sets ``func`` on its parser: the entry point calls ``args.func(args)`` and exits with the
 returned code. Output is JSON on stdout; errors go to stderr with exit code 2.
@@ -170,6 +170,10 @@ def add_subcommands(subparsers: Any) -> None:
     s.add_argument("--alias", default="champion")
     s.add_argument("--reason", required=True)
     s.set_defaults(func=cmd_rollback)
+
+    from dataops.release.cli import add_release_command
+
+    add_release_command(sub, add_registry_options, _guard)
 
     s = sub.add_parser("decisions", help="recorded promotion decisions")
     add_registry_options(s)

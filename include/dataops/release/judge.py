@@ -9,6 +9,7 @@ green slot beside the blue one on the same transactions.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -97,9 +98,10 @@ def _score_checks(warehouse: Any, ds_cfg: Any, qcfg: Any, day: str, role: str, s
 
     specs = {s.name: s for s in qcfg.stage("post_score") if s.kind in SCORE_KINDS}
     values = compute_score_metrics(warehouse, qcfg, day, ds_cfg.decision_threshold, role=role)
+    # a mean of NaN scores has no place on a chart: the invalid scores below are that model's finding
     checks = [_evaluated(warehouse, ds_cfg.name, specs[v.metric], day, v.value, v.n,
                          release_rules(specs[v.metric].spc, side), champion)
-              for v in values if v.metric in specs and v.value is not None]
+              for v in values if v.metric in specs and v.value is not None and math.isfinite(v.value)]
     stability = score_stability(warehouse, ds_cfg.name, day, role)
     if stability.total:
         checks.append(Check("invalid_scores", day, float(stability.total), "critical",

@@ -66,3 +66,46 @@ def test_registry_cli_promote_list_history_rollback(run_cli, tmp_path, s3, bucke
 def test_rollback_requires_a_reason(run_cli):
     with pytest.raises(SystemExit):
         run_cli("registry", "rollback")
+
+
+def test_registry_cli_release_starts_a_canary_with_the_given_schedule_and_refuses_a_second(
+        run_cli, tmp_path, s3, bucket, trained_bundle):
+    import sqlalchemy as sa
+
+    from dataops.release.plan import plan_for
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    reg = ModelRegistry(sa.create_engine(url), s3, bucket=bucket)
+    _, _, files = trained_bundle
+    for _ in range(3):
+        reg.register(files)
+    reg.promote("v1", actor="alice", reason="first")
+    common = ["--registry-url", url, "--actor", "alice"]
+
+    code, out, err = run_cli("registry", "release", "v2", "--strategy", "canary", "--canary", "0.05:1,0.25:1,1:1",
+                             "--starts", "2026-03-02", "--reason", "hotfix evaluated offline", *common)
+    assert code == 0, err
+    assert out["release"]["canary"] == [{"share": 0.05, "days": 1}, {"share": 0.25, "days": 1},
+                                        {"share": 1.0, "days": 1}]
+    assert reg.aliases() == {"champion": "v1", "canary": "v2"}
+    assert [(s.role, s.share) for s in plan_for(reg, "2026-03-03").slots] == [("champion", 0.25), ("canary", 0.25)]
+    assert reg.history("canary")[-1]["actor"] == "alice"
+
+    code, _, err = run_cli("registry", "release", "v3", "--strategy", "blue_green", "--reason", "second", *common)
+    assert code == 2 and "v2 is canary" in err
+    code, _, err = run_cli("registry", "release", "v3", "--strategy", "canary", "--canary", "0.5", "--reason", "x",
+                           *common)
+    assert code == 2 and "not share:days" in err
+
+
+def test_registry_cli_release_blue_green_limits_override_the_datasets():
+    import argparse
+
+    from dataops.release.cli import release_config_from_args
+    from dataops.release.config import ReleaseConfig
+
+    args = argparse.Namespace(strategy="blue_green", canary=None, shadow_days=None, watch_days=3,
+                              max_score_psi=None, max_flag_rate_ratio=None, min_agreement=0.9)
+    config = release_config_from_args(ReleaseConfig(), args)
+    assert (config.strategy, config.watch_days) == ("blue_green", 3)
+    assert (config.blue_green.max_score_psi, config.blue_green.min_agreement) == (0.25, 0.9)

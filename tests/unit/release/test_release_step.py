@@ -56,6 +56,15 @@ def test_a_bad_canary_is_rolled_back_on_its_first_day_and_its_share_handed_back(
     assert registry.aliases() == {"champion": "v1"} and _decided_once(scored_world, day(0)) == {"v1": ROWS}
 
 
+def test_a_canary_scoring_nan_is_rolled_back_on_its_first_day_by_its_invalid_scores(scored_world, registry):
+    _start(registry, "canary")
+    models = {"v1": FakeModel("v1"), "v2": FakeModel("v2", "nan")}
+    _, outcome = _score_day(scored_world, registry, models, day(0))
+    assert outcome["action"] == "rollback", outcome
+    assert f"invalid_scores on {day(0)}: {ROWS}" in outcome["reason"] and "non-finite" in outcome["reason"], outcome
+    assert registry.aliases() == {"champion": "v1"} and _decided_once(scored_world, day(0)) == {"v1": ROWS}
+
+
 def test_a_good_canary_goes_5_25_100_then_is_champion_with_the_old_one_warm(scored_world, registry):
     _start(registry, "canary")
     models = {"v1": FakeModel("v1"), "v2": FakeModel("v2", "close")}
