@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -25,16 +26,17 @@ def parse_canary(text: str) -> tuple[CanaryStep, ...]:
     steps = []
     for part in text.split(","):
         share, sep, days = part.strip().partition(":")
-        if not sep:
-            raise ValueError(f"canary step {part.strip()!r} is not share:days (e.g. 0.05:1)")
-        steps.append(CanaryStep(float(share), int(days)))
+        try:
+            if not sep:
+                raise ValueError("no ':'")
+            steps.append(CanaryStep(float(share), int(days)))
+        except ValueError as bad:
+            raise ValueError(f"canary step {part.strip()!r} is not share:days, e.g. 0.05:1 ({bad})") from None
     return tuple(steps)
 
 
 def release_config_from_args(base: ReleaseConfig, args: argparse.Namespace) -> ReleaseConfig:
     """``base`` (the dataset's) with the command line's overrides."""
-    from dataclasses import replace
-
     changes: dict[str, Any] = {"strategy": args.strategy}
     if args.canary:
         changes["canary"] = parse_canary(args.canary)
@@ -55,8 +57,13 @@ def cmd_release(args: argparse.Namespace) -> int:
     from dataops.registry.cli import emit, registry_from_args
     from dataops.release.start import ReleaseInProgress, start_release
 
+    try:
+        dataset = load_dataset(args.dataset)
+    except FileNotFoundError as missing:
+        print(f"error: no dataset {args.dataset!r} ({missing})", file=sys.stderr)
+        return 2
     registry = registry_from_args(args)
-    config = release_config_from_args(load_dataset(args.dataset).release, args)
+    config = release_config_from_args(dataset.release, args)
     started_on = date.fromisoformat(args.starts) if args.starts else datetime.now(UTC).date()
     try:
         moves = start_release(registry, args.version, config, actor=args.actor, reason=args.reason,

@@ -197,14 +197,17 @@ def compare_slots(warehouse: Any, ds_cfg: Any, day: str, limits: BlueGreenLimits
     if not rows:
         return Comparison(day, 0, float("nan"), float("nan"), float("nan"), float("nan"),
                           (f"the {green} slot scored none of the {blue} slot's transactions of {day}",))
-    scores = np.array(rows, dtype=np.float64)
+    scores = np.array([[np.nan if v is None else v for v in r] for r in rows], dtype=np.float64)
     b, g = scores[:, 0], scores[:, 1]
+    invalid = int((~np.isfinite(g) | (g < 0) | (g > 1)).sum())  # NaN compares False: no flag, no alert
     thr = ds_cfg.decision_threshold
     fb, fg = float((b >= thr).mean()), float((g >= thr).mean())
-    value = _score_psi(b, g)
+    finite = np.isfinite(b) & np.isfinite(g)
+    value = _score_psi(b[finite], g[finite]) if finite.any() else float("nan")
     agreement = float(((b >= thr) == (g >= thr)).mean())
     ratio = fg / max(fb, 1.0 / len(b))  # green raising the alert volume; fewer alerts are the outcomes' to judge
-    failures = []
+    failures = [f"{invalid:,} of the green slot's {len(g):,} scores are missing, not finite or outside [0, 1]"] \
+        if invalid else []
     if value > limits.max_score_psi:
         failures.append(f"score PSI {value:.3f} > {limits.max_score_psi}")
     if ratio > limits.max_flag_rate_ratio:

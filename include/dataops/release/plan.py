@@ -49,6 +49,12 @@ class Slot:
             return in_share(ids, self.share) if self.share else np.zeros(n, dtype=bool)
         return np.zeros(n, dtype=bool)
 
+    def decision_share(self) -> str:
+        """The share of the batch this slot decides, for the logs: ``all``, ``95%``, ``5%`` or ``none``."""
+        if self.role == "champion":
+            return f"{1 - self.share:.0%}" if self.share else "all"
+        return f"{self.share:.0%}" if self.role == "canary" else "none"
+
 
 @dataclass(frozen=True)
 class ScorePlan:

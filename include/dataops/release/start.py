@@ -22,6 +22,15 @@ class ReleaseInProgress(RuntimeError):
     """Another challenger is being released; decide it (or roll it back) first."""
 
 
+def _check_releasable(aliases: dict[str, str], version: str, strategy: str) -> None:
+    held = [a for a, v in aliases.items() if v == version]
+    if held:
+        raise ValueError(f"{version} is already {' and '.join(held)}: release another version")
+    if strategy in SLOT and "champion" not in aliases:
+        raise ValueError(f"a {strategy} release runs beside a champion and there is none: release {version} "
+                         "with strategy direct")
+
+
 def start_release(registry: Any, version: str, config: ReleaseConfig, *, actor: str, reason: str,
                   expected_champion: Any, started_on: date) -> list[AliasMove]:
     """Start releasing ``version`` the way ``config.strategy`` says, in one registry transaction.
@@ -40,12 +49,14 @@ def start_release(registry: Any, version: str, config: ReleaseConfig, *, actor: 
     :param started_on: the first batch date the release applies to (the day the decision moves the alias: that
         day's batch is scored after midnight).
     :raises ReleaseInProgress: another challenger is in shadow, canary or the green slot.
+    :raises ValueError: ``version`` already has an alias, or a canary or blue/green has no champion to run beside.
     """
     aliases = registry.aliases()
     busy = {a: aliases[a] for a in IN_PROGRESS if a in aliases}
     if busy:
         raise ReleaseInProgress(f"cannot start releasing {version}: " + ", ".join(
             f"{v} is {a}" for a, v in busy.items()) + "; it is decided (or rolled back) first")
+    _check_releasable(aliases, version, config.strategy)
     details = {"release": config.to_dict(), "started_on": started_on.isoformat()}
     with registry.transaction(actor=actor) as tx:
         if "standby" in aliases:

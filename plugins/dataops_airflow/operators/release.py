@@ -38,11 +38,8 @@ class ReleasePlanOperator(BaseOperator):
         registry = RegistryHook(self.registry_conn_id, self.aws_conn_id, model_name=self.dataset).get_conn()
         plan = plan_for(registry, self.batch_date)
         for slot in plan.slots:
-            decides = "all" if slot.role == "champion" and not slot.share else \
-                f"{1 - slot.share:.0%}" if slot.role == "champion" else \
-                f"{slot.share:.0%}" if slot.role == "canary" else "none"
             self.log.info("%s %s scores %s and decides %s of its transactions", slot.role, slot.version,
-                          self.batch_date, decides)
+                          self.batch_date, slot.decision_share())
         return plan.to_dict()
 
 

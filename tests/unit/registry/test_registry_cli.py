@@ -109,3 +109,25 @@ def test_registry_cli_release_blue_green_limits_override_the_datasets():
     config = release_config_from_args(ReleaseConfig(), args)
     assert (config.strategy, config.watch_days) == ("blue_green", 3)
     assert (config.blue_green.max_score_psi, config.blue_green.min_agreement) == (0.25, 0.9)
+
+
+def test_registry_cli_release_refuses_a_version_with_an_alias_a_canary_without_champion_and_an_unknown_dataset(
+        run_cli, tmp_path, s3, bucket, trained_bundle):
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    reg = ModelRegistry(sa.create_engine(url), s3, bucket=bucket)
+    _, _, files = trained_bundle
+    reg.register(files)
+    reg.register(files)
+    common = ["--registry-url", url, "--reason", "r", *["--actor", "alice"]]
+    code, _, err = run_cli("registry", "release", "v1", "--strategy", "canary", *common)
+    assert code == 2 and "there is none: release v1 with strategy direct" in err
+    assert run_cli("registry", "release", "v1", "--strategy", "direct", *common)[0] == 0
+    code, _, err = run_cli("registry", "release", "v1", "--strategy", "blue_green", *common)
+    assert code == 2 and "v1 is already champion" in err
+    code, _, err = run_cli("registry", "release", "v2", "--strategy", "canary", "--dataset", "nope", *common)
+    assert code == 2 and "no dataset 'nope'" in err
+    code, _, err = run_cli("registry", "release", "v2", "--strategy", "canary", "--canary", "0.05:x,1:1", *common)
+    assert code == 2 and "'0.05:x' is not share:days" in err
+    assert reg.aliases() == {"champion": "v1"}

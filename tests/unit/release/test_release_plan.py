@@ -42,3 +42,11 @@ def test_the_plan_round_trips_as_a_small_xcom():
     again = ScorePlan.from_dict(plan.to_dict())
     assert again == plan and again.challenger == Slot("canary", "v2", 0.25)
     assert ScorePlan("2026-03-03").challenger is None
+
+
+def test_a_slot_says_which_share_it_decides():
+    from dataops.release.plan import Slot
+
+    assert [Slot(r, "v1", s).decision_share() for r, s in [("champion", 0.0), ("champion", 0.05), ("canary", 0.05),
+                                                           ("green", 0.0), ("standby", 0.0)]] == \
+        ["all", "95%", "5%", "none", "none"]

@@ -109,6 +109,14 @@ def test_a_green_slot_too_far_from_blue_is_dropped_and_the_champion_keeps_decidi
     assert registry.aliases() == {"champion": "v1"} and _decided_once(scored_world, day(0)) == {"v1": ROWS}
 
 
+def test_a_green_slot_scoring_nan_is_dropped_for_its_scores_not_only_its_distance(scored_world, registry):
+    _start(registry, "blue_green")
+    _, outcome = _score_day(scored_world, registry, {"v1": FakeModel("v1"), "v2": FakeModel("v2", "nan")}, day(0))
+    assert outcome["action"] == "reject", outcome
+    assert f"{ROWS:,} of the green slot's {ROWS:,} scores are missing, not finite" in outcome["reason"], outcome
+    assert registry.aliases() == {"champion": "v1"} and _decided_once(scored_world, day(0)) == {"v1": ROWS}
+
+
 def test_one_release_at_a_time_and_a_standby_is_let_go_after_its_watch(scored_world, registry):
     _start(registry, "canary")
     with pytest.raises(ReleaseInProgress, match="v2 is canary"):
