@@ -356,4 +356,5 @@ def test_releases_canary_rollback_and_blue_green_through_the_scheduler(e2e: Stac
     browser.get(f"{api.base_url}/dataops/view/")
     page = wait_text(browser, "Who decided the last batches", days[0])
     assert rebuilt in page and trained in page, page[-2000:]
+    browser.execute_script("document.querySelector('table.decided').scrollIntoView()")
     shot(browser, "50-who-decided-the-last-batches")
