@@ -63,6 +63,10 @@ def cmd_release(args: argparse.Namespace) -> int:
         print(f"error: no dataset {args.dataset!r} ({missing})", file=sys.stderr)
         return 2
     registry = registry_from_args(args)
+    held = [a for a, v in registry.aliases().items() if v == args.version]
+    if held:
+        print(f"error: {args.version} is already {' and '.join(held)}: release another version", file=sys.stderr)
+        return 2
     config = release_config_from_args(dataset.release, args)
     started_on = date.fromisoformat(args.starts) if args.starts else datetime.now(UTC).date()
     try:

@@ -23,9 +23,7 @@ class ReleaseInProgress(RuntimeError):
 
 
 def _check_releasable(aliases: dict[str, str], version: str, strategy: str) -> None:
-    held = [a for a, v in aliases.items() if v == version]
-    if held:
-        raise ValueError(f"{version} is already {' and '.join(held)}: release another version")
+    # (a version that already holds the alias is no error here: a retried promotion finds its own move made)
     if strategy in SLOT and "champion" not in aliases:
         raise ValueError(f"a {strategy} release runs beside a champion and there is none: release {version} "
                          "with strategy direct")
@@ -49,7 +47,7 @@ def start_release(registry: Any, version: str, config: ReleaseConfig, *, actor: 
     :param started_on: the first batch date the release applies to (the day the decision moves the alias: that
         day's batch is scored after midnight).
     :raises ReleaseInProgress: another challenger is in shadow, canary or the green slot.
-    :raises ValueError: ``version`` already has an alias, or a canary or blue/green has no champion to run beside.
+    :raises ValueError: a canary or blue/green has no champion to run beside.
     """
     aliases = registry.aliases()
     busy = {a: aliases[a] for a in IN_PROGRESS if a in aliases}
