@@ -63,7 +63,8 @@ def cmd_release(args: argparse.Namespace) -> int:
         print(f"error: no dataset {args.dataset!r} ({missing})", file=sys.stderr)
         return 2
     registry = registry_from_args(args)
-    held = [a for a, v in registry.aliases().items() if v == args.version]
+    aliases = registry.aliases()
+    held = [a for a, v in aliases.items() if v == args.version]
     if held:
         print(f"error: {args.version} is already {' and '.join(held)}: release another version", file=sys.stderr)
         return 2
@@ -71,7 +72,7 @@ def cmd_release(args: argparse.Namespace) -> int:
     started_on = date.fromisoformat(args.starts) if args.starts else datetime.now(UTC).date()
     try:
         moves = start_release(registry, args.version, config, actor=args.actor, reason=args.reason,
-                              expected_champion=registry.get_alias_version("champion"), started_on=started_on)
+                              expected_champion=aliases.get("champion"), started_on=started_on)
     except ReleaseInProgress as busy:
         print(f"error: {busy}", file=sys.stderr)
         return 2

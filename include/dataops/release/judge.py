@@ -197,7 +197,7 @@ def compare_slots(warehouse: Any, ds_cfg: Any, day: str, limits: BlueGreenLimits
     if not rows:
         return Comparison(day, 0, float("nan"), float("nan"), float("nan"), float("nan"),
                           (f"the {green} slot scored none of the {blue} slot's transactions of {day}",))
-    scores = np.array([[np.nan if v is None else v for v in r] for r in rows], dtype=np.float64)
+    scores = np.array(rows, dtype=np.float64)  # a missing score (None) is NaN
     b, g = scores[:, 0], scores[:, 1]
     invalid = int((~np.isfinite(g) | (g < 0) | (g > 1)).sum())  # NaN compares False: no flag, no alert
     thr = ds_cfg.decision_threshold

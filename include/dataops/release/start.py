@@ -22,13 +22,6 @@ class ReleaseInProgress(RuntimeError):
     """Another challenger is being released; decide it (or roll it back) first."""
 
 
-def _check_releasable(aliases: dict[str, str], version: str, strategy: str) -> None:
-    # (a version that already holds the alias is no error here: a retried promotion finds its own move made)
-    if strategy in SLOT and "champion" not in aliases:
-        raise ValueError(f"a {strategy} release runs beside a champion and there is none: release {version} "
-                         "with strategy direct")
-
-
 def start_release(registry: Any, version: str, config: ReleaseConfig, *, actor: str, reason: str,
                   expected_champion: Any, started_on: date) -> list[AliasMove]:
     """Start releasing ``version`` the way ``config.strategy`` says, in one registry transaction.
@@ -54,7 +47,10 @@ def start_release(registry: Any, version: str, config: ReleaseConfig, *, actor: 
     if busy:
         raise ReleaseInProgress(f"cannot start releasing {version}: " + ", ".join(
             f"{v} is {a}" for a, v in busy.items()) + "; it is decided (or rolled back) first")
-    _check_releasable(aliases, version, config.strategy)
+    # (a version that already holds an alias is no error here: a retried promotion finds its own move made)
+    if config.strategy in SLOT and "champion" not in aliases:
+        raise ValueError(f"a {config.strategy} release runs beside a champion and there is none: release "
+                         f"{version} with strategy direct")
     details = {"release": config.to_dict(), "started_on": started_on.isoformat()}
     with registry.transaction(actor=actor) as tx:
         if "standby" in aliases:
